@@ -1,0 +1,69 @@
+import type { ErrorPayload } from './errors.js';
+import type { GatewayEvent } from './events.js';
+
+/** One stored event with its position and time. */
+export interface LogEntry {
+  /** 1, 2, 3, ... within one log. */
+  seq: number;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  event: GatewayEvent;
+}
+
+/** Options of {@link EventLog.read}. */
+export interface ReadOptions {
+  /** Start strictly after this seq. @default 0 (from the first entry) */
+  afterSeq?: number;
+  /** Ends the reader (quietly) when aborted, even while it waits. */
+  signal?: AbortSignal;
+}
+
+/** What a store remembers about a run besides its events. */
+export interface RunMeta {
+  /** The session the run belongs to, for access checks. */
+  sessionId?: string;
+  /** Anything else the server wants to keep with the run. */
+  [key: string]: unknown;
+}
+
+/**
+ * The sequence-numbered log of one run. One writer (the run), any number of
+ * readers, each at its own position.
+ */
+export interface EventLog {
+  /** The run id. */
+  readonly id: string;
+  /** True once a terminal event has been written. */
+  readonly closed: boolean;
+  /** What the run was created with. */
+  readonly meta?: RunMeta;
+  /** The seq of the newest entry; 0 when empty. Callers always `await` it. */
+  lastSeq(): number | Promise<number>;
+  /**
+   * Gives `event` the next seq and a timestamp, and wakes every reader.
+   * A terminal event (`stream_complete`, `error`) closes the log.
+   * @throws GatewayError `log_closed` after close; `invalid_options` for `events_dropped`.
+   */
+  append(event: GatewayEvent): Promise<LogEntry>;
+  /**
+   * Replays what is held after `afterSeq`, then follows live entries, and
+   * ends after the terminal entry (or when `signal` aborts). When the position
+   * has fallen out of retention it first yields one synthetic
+   * `events_dropped` entry.
+   */
+  read(options?: ReadOptions): AsyncIterable<LogEntry>;
+  /**
+   * Seals the log. When no terminal event was written it appends
+   * `error { code, message }` first (default `internal`, "run ended without a
+   * terminal event"), so every reader sees an end. Calling it twice is harmless.
+   */
+  close(error?: ErrorPayload): Promise<void>;
+}
+
+/** Creates and re-opens logs by run id. */
+export interface EventStore {
+  /** @throws GatewayError `invalid_options` when `runId` is taken. */
+  create(runId: string, meta?: RunMeta): Promise<EventLog>;
+  /** The log of `runId`, or `undefined` when unknown or evicted. */
+  open(runId: string): Promise<EventLog | undefined>;
+}

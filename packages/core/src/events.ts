@@ -1,0 +1,182 @@
+import type { RunErrorCode, ToolErrorCode, ErrorPayload } from './errors.js';
+
+/**
+ * Token counts, named as the Messages API names them. Summed over turns in
+ * `stream_complete`.
+ */
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+}
+
+/** First event of every run. */
+export interface RunStartEvent {
+  type: 'run_start';
+  run_id: string;
+  session_id: string;
+  model: string;
+}
+
+/** One thinking delta from the model, forwarded as it arrives. */
+export interface ThinkingDeltaEvent {
+  type: 'thinking_delta';
+  text: string;
+}
+
+/** One text delta from the model, forwarded as it arrives (never batched). */
+export interface TextDeltaEvent {
+  type: 'text_delta';
+  text: string;
+}
+
+/** A complete tool call, appended before it is dispatched. */
+export interface ToolUseEvent {
+  type: 'tool_use';
+  id: string;
+  name: string;
+  input: unknown;
+  /** 1-based model turn that produced the call. */
+  turn: number;
+}
+
+/** A gated tool call waits for a person. */
+export interface ToolApprovalRequestEvent {
+  type: 'tool_approval_request';
+  tool_use_id: string;
+  name: string;
+  input: unknown;
+  /** 32 random bytes, base64url; a decision must echo it. */
+  nonce: string;
+  /** Milliseconds since the epoch. */
+  expires_at: number;
+}
+
+/** Why an approval ended the way it did. */
+export type ApprovalReason = 'approved' | 'denied' | 'expired' | 'cancelled';
+
+/** The decision on a gated call (or its expiry), for the audit trail. */
+export interface ToolApprovalDecisionEvent {
+  type: 'tool_approval_decision';
+  tool_use_id: string;
+  approved: boolean;
+  reason: ApprovalReason;
+  approver?: string;
+}
+
+/** A tool call finished, successfully or not. */
+export interface ToolResultEvent {
+  type: 'tool_result';
+  tool_use_id: string;
+  name: string;
+  result?: unknown;
+  error?: ErrorPayload<ToolErrorCode>;
+  duration_ms: number;
+  /** `local` or `mcp:<server>`. */
+  source: string;
+}
+
+/** Kinds of retryable upstream failure. */
+export type RetryErrorType =
+  | 'connection_error'
+  | 'rate_limit_error'
+  | 'overloaded_error'
+  | 'api_error'
+  | 'stall';
+
+/** The model call failed retryably and will be retried after `delay_ms`. */
+export interface StreamRetryEvent {
+  type: 'stream_retry';
+  attempt: number;
+  delay_ms: number;
+  error: { type: RetryErrorType; message: string };
+  /**
+   * Present when the failed attempt had already put deltas in the log: the
+   * seq of its first delta. Clients drop what they rendered from events with
+   * seq ≥ this value; the next attempt streams the turn again.
+   */
+  discarded_from_seq?: number;
+}
+
+/** Token counts of one model turn. */
+export interface UsageEvent {
+  type: 'usage';
+  turn: number;
+  usage: Usage;
+}
+
+/** Terminal: the run finished. */
+export interface StreamCompleteEvent {
+  type: 'stream_complete';
+  stop_reason: string | null;
+  usage: Usage;
+  /** `null` when the model's price is unknown — never a guess. */
+  cost_usd: number | null;
+  turns: number;
+}
+
+/** Terminal: the run failed or was cancelled. */
+export interface ErrorEvent {
+  type: 'error';
+  code: RunErrorCode;
+  message: string;
+}
+
+/**
+ * Synthetic, never stored: `read()` yields it when the requested position
+ * has fallen out of retention. Its entry's seq is `first_available_seq - 1`.
+ */
+export interface EventsDroppedEvent {
+  type: 'events_dropped';
+  first_available_seq: number;
+  /** How many entries the reader missed. */
+  dropped: number;
+}
+
+/** Every event of the protocol, discriminated on `type`. */
+export type GatewayEvent =
+  | RunStartEvent
+  | ThinkingDeltaEvent
+  | TextDeltaEvent
+  | ToolUseEvent
+  | ToolApprovalRequestEvent
+  | ToolApprovalDecisionEvent
+  | ToolResultEvent
+  | StreamRetryEvent
+  | UsageEvent
+  | StreamCompleteEvent
+  | ErrorEvent
+  | EventsDroppedEvent;
+
+/** The `type` of any event. */
+export type GatewayEventType = GatewayEvent['type'];
+
+/** The event whose `type` is `T`. */
+export type EventOfType<T extends GatewayEventType> = Extract<GatewayEvent, { type: T }>;
+
+/** A terminal event: exactly one of them ends every log. */
+export type TerminalEvent = StreamCompleteEvent | ErrorEvent;
+
+/** True for `stream_complete` and `error`, the events that end a log. */
+export function isTerminalEvent(event: { type: string }): event is TerminalEvent {
+  return event.type === 'stream_complete' || event.type === 'error';
+}
+
+/** Narrows an event to one `type`. */
+export function isEventType<T extends GatewayEventType>(
+  event: { type: string },
+  type: T,
+): event is EventOfType<T> {
+  return event.type === type;
+}
+
+/** A usage record with every count at zero. */
+export function emptyUsage(): Usage {
+  return {
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+  };
+}

@@ -1,0 +1,62 @@
+export {
+  GatewayError,
+  MISUSE_ERROR_CODES,
+  RUN_ERROR_CODES,
+  TOOL_ERROR_CODES,
+  errorMessage,
+  isRunErrorCode,
+  isToolErrorCode,
+  type ErrorPayload,
+  type GatewayErrorCode,
+  type MisuseErrorCode,
+  type RunErrorCode,
+  type ToolErrorCode,
+} from './errors.js';
+export {
+  emptyUsage,
+  isEventType,
+  isTerminalEvent,
+  type ApprovalReason,
+  type ErrorEvent,
+  type EventOfType,
+  type EventsDroppedEvent,
+  type GatewayEvent,
+  type GatewayEventType,
+  type RetryErrorType,
+  type RunStartEvent,
+  type StreamCompleteEvent,
+  type StreamRetryEvent,
+  type TerminalEvent,
+  type TextDeltaEvent,
+  type ThinkingDeltaEvent,
+  type ToolApprovalDecisionEvent,
+  type ToolApprovalRequestEvent,
+  type ToolResultEvent,
+  type ToolUseEvent,
+  type Usage,
+  type UsageEvent,
+} from './events.js';
+export type { EventLog, EventStore, LogEntry, ReadOptions, RunMeta } from './event-log-types.js';
+export {
+  createEventLog,
+  DEFAULT_MAX_ENTRIES,
+  type EventLogOptions,
+  type MemoryEventLog,
+} from './memory-event-log.js';
+export {
+  createMemoryEventStore,
+  DEFAULT_CLOSED_TTL_MS,
+  type MemoryEventStore,
+  type MemoryEventStoreOptions,
+} from './memory-event-store.js';
+export { consoleLogger, type Logger } from './logger.js';
+export type {
+  ToolCall,
+  ToolContext,
+  ToolDefinition,
+  ToolExecutor,
+  ToolOutcome,
+  ToolResultContentBlock,
+  ToolSource,
+  ToolSourceCallOptions,
+} from './tools.js';

@@ -1,0 +1,208 @@
+import { GatewayError, isRunErrorCode, type ErrorPayload } from './errors.js';
+import { isTerminalEvent, type GatewayEvent } from './events.js';
+import type { EventLog, LogEntry, ReadOptions, RunMeta } from './event-log-types.js';
+
+/** Default of `maxEntries`: entries held per log before the oldest are dropped. */
+export const DEFAULT_MAX_ENTRIES = 50_000;
+
+/** Options of {@link createEventLog}. */
+export interface EventLogOptions {
+  /** The run id. @default a random UUID */
+  id?: string;
+  /** Kept with the log, e.g. `{ sessionId }`. */
+  meta?: RunMeta;
+  /**
+   * Entries held before the oldest are dropped; a reader behind that point
+   * gets one `events_dropped` entry, then continues.
+   * @default 50_000
+   */
+  maxEntries?: number;
+  /** Clock, for tests. @default Date.now */
+  now?: () => number;
+  /** Called once when the log closes (the store uses it for eviction). */
+  onClose?: (log: EventLog) => void;
+}
+
+const INTERNAL_END: ErrorPayload = {
+  code: 'internal',
+  message: 'run ended without a terminal event',
+};
+
+/**
+ * The in-memory event log. Entries live in a ring that grows up to
+ * `maxEntries`, so an idle log costs little and lookup by seq is O(1).
+ */
+class MemoryEventLogImpl implements MemoryEventLog {
+  readonly id: string;
+  readonly meta: RunMeta | undefined;
+  #closed = false;
+  readonly #maxEntries: number;
+  readonly #now: () => number;
+  readonly #onClose: ((log: EventLog) => void) | undefined;
+  // Ring buffer: entry `seq` lives at index (seq - 1) % maxEntries while held.
+  readonly #ring: LogEntry[] = [];
+  #lastSeq = 0;
+  #firstSeq = 1;
+  // One resolver per waiting reader; removed as soon as it is woken or aborted.
+  readonly #waiters = new Set<() => void>();
+
+  constructor(options: EventLogOptions) {
+    const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+      throw new GatewayError('invalid_options', 'maxEntries must be a positive integer');
+    }
+    this.id = options.id ?? crypto.randomUUID();
+    this.meta = options.meta;
+    this.#maxEntries = maxEntries;
+    this.#now = options.now ?? Date.now;
+    this.#onClose = options.onClose;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Readers currently waiting for an entry (for leak checks). */
+  get waitingReaders(): number {
+    return this.#waiters.size;
+  }
+
+  /** The oldest seq still held. */
+  get firstSeq(): number {
+    return this.#firstSeq;
+  }
+
+  lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  append(event: GatewayEvent): Promise<LogEntry> {
+    try {
+      return Promise.resolve(this.#append(event));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  #append(event: GatewayEvent): LogEntry {
+    if (this.#closed) {
+      throw new GatewayError('log_closed', `log ${this.id} is closed`);
+    }
+    if (event.type === 'events_dropped') {
+      throw new GatewayError('invalid_options', 'events_dropped is synthetic and never stored');
+    }
+    const entry: LogEntry = { seq: this.#lastSeq + 1, timestamp: this.#now(), event };
+    this.#ring[(entry.seq - 1) % this.#maxEntries] = entry;
+    this.#lastSeq = entry.seq;
+    if (entry.seq - this.#firstSeq >= this.#maxEntries) this.#firstSeq = entry.seq - this.#maxEntries + 1;
+    if (isTerminalEvent(event)) this.#seal();
+    this.#wake();
+    return entry;
+  }
+
+  #seal(): void {
+    this.#closed = true;
+    this.#onClose?.(this);
+  }
+
+  #wake(): void {
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  #entry(seq: number): LogEntry | undefined {
+    if (seq < this.#firstSeq || seq > this.#lastSeq) return undefined;
+    return this.#ring[(seq - 1) % this.#maxEntries];
+  }
+
+  /** Resolves on the next append or close, or at once when `signal` aborts. */
+  #waitForChange(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = (): void => {
+        this.#waiters.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#waiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  read(options: ReadOptions = {}): AsyncIterable<LogEntry> {
+    const afterSeq = options.afterSeq ?? 0;
+    if (!Number.isInteger(afterSeq) || afterSeq < 0) {
+      throw new GatewayError('invalid_options', 'afterSeq must be a non-negative integer');
+    }
+    return this.#read(afterSeq, options.signal);
+  }
+
+  async *#read(afterSeq: number, signal: AbortSignal | undefined): AsyncGenerator<LogEntry> {
+    let position = afterSeq;
+    for (;;) {
+      if (signal?.aborted) return;
+      while (position < this.#lastSeq) {
+        if (position + 1 < this.#firstSeq) {
+          // The position fell out of retention (possibly while the consumer
+          // was busy with the previous entry): say so once, then continue.
+          const first = this.#firstSeq;
+          yield {
+            seq: first - 1,
+            timestamp: this.#now(),
+            event: { type: 'events_dropped', first_available_seq: first, dropped: first - 1 - position },
+          };
+          position = first - 1;
+          continue;
+        }
+        const entry = this.#entry(position + 1);
+        if (!entry) break;
+        position = entry.seq;
+        yield entry;
+        if (isTerminalEvent(entry.event)) return;
+        if (signal?.aborted) return;
+      }
+      if (this.#closed) return;
+      await this.#waitForChange(signal);
+    }
+  }
+
+  close(error?: ErrorPayload): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const end = error ?? INTERNAL_END;
+    try {
+      // The code set of `error` events is closed; anything else becomes `internal`.
+      this.#append({
+        type: 'error',
+        code: isRunErrorCode(end.code) ? end.code : 'internal',
+        message: end.message,
+      });
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    return Promise.resolve();
+  }
+}
+
+/** The memory log's extras beyond {@link EventLog}, for diagnostics and tests. */
+export interface MemoryEventLog extends EventLog {
+  /** Readers currently waiting for an entry. */
+  readonly waitingReaders: number;
+  /** The oldest seq still held. */
+  readonly firstSeq: number;
+  lastSeq(): number;
+}
+
+/**
+ * A standalone in-memory event log (a store creates these for you).
+ *
+ * @example
+ * ```ts
+ * const log = createEventLog();
+ * void log.append({ type: 'text_delta', text: 'hi' });
+ * for await (const { seq, event } of log.read({ afterSeq: 0 })) console.log(seq, event);
+ * ```
+ */
+export function createEventLog(options: EventLogOptions = {}): MemoryEventLog {
+  return new MemoryEventLogImpl(options);
+}

@@ -1,0 +1,63 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { ErrorPayload, ToolErrorCode } from './errors.js';
+import type { EventLog } from './event-log-types.js';
+
+/** A tool as the Messages API takes it. */
+export type ToolDefinition = Anthropic.Tool;
+
+/** A content block a tool may hand back to the model (text, image, document...). */
+export type ToolResultContentBlock = Exclude<
+  Anthropic.ToolResultBlockParam['content'],
+  string | undefined
+>[number];
+
+/** One call the model made. */
+export interface ToolCall {
+  /** The `tool_use` block's id. */
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+/**
+ * What a tool call came to: a result (any JSON value, plus optional content
+ * blocks such as images to forward to the model) or an error with a code.
+ * `source` is `local` or `mcp:<server>`; `local` when absent.
+ */
+export type ToolOutcome = (
+  | { result: unknown; content?: ToolResultContentBlock[]; error?: undefined }
+  | { error: ErrorPayload<ToolErrorCode>; result?: undefined; content?: undefined }
+) & { source?: string };
+
+/** What the runner gives every tool call. */
+export interface ToolContext {
+  /** Aborted when the run is cancelled. */
+  signal: AbortSignal;
+  sessionId: string;
+  runId: string;
+  /** 0-based index of the call within the run. */
+  callIndex: number;
+  /** The run's log; the dispatcher appends approval events to it. */
+  log: EventLog;
+}
+
+/** The runner's port for tools. `ToolDispatcher` implements it. */
+export interface ToolExecutor {
+  /** Tool schemas offered to the model. Callers always `await` it. */
+  definitions(): ToolDefinition[] | Promise<ToolDefinition[]>;
+  /** Runs one call. Never throws for a tool failure: returns `{ error }`. */
+  execute(call: ToolCall, ctx: ToolContext): Promise<ToolOutcome>;
+}
+
+/** Options of {@link ToolSource.callTool}. */
+export interface ToolSourceCallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** A provider of tools a dispatcher routes to. `McpClientManager` implements it. */
+export interface ToolSource {
+  listTools(): Promise<ToolDefinition[]>;
+  /** Never throws for a tool failure: returns `{ error }`, with `source` set. */
+  callTool(name: string, input: unknown, options?: ToolSourceCallOptions): Promise<ToolOutcome>;
+}
