@@ -10,8 +10,14 @@ import { basename, dirname } from 'node:path';
 export function packageConfig(configUrl, overrides = {}) {
   const root = dirname(fileURLToPath(configUrl));
   return {
-    resolve: { conditions: ['source'] },
-    ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
+    // Vite replaces its default conditions when given a list, so repeat them.
+    resolve: { conditions: ['source', 'module', 'node', 'development|production'] },
+    ssr: {
+      resolve: {
+        conditions: ['source', 'module', 'node', 'development|production'],
+        externalConditions: ['source'],
+      },
+    },
     ...overrides,
     test: {
       name: basename(root),
