@@ -13,7 +13,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.ts', 'packages/*/*.ts', 'apps/*/*.ts'],
+          allowDefaultProject: ['*.ts'],
         },
         tsconfigRootDir: import.meta.dirname,
       },

@@ -116,3 +116,15 @@ export function errorMessage(error: unknown): string {
     return String(error);
   }
 }
+
+/**
+ * Runs `fn` and returns its value as a promise, turning a synchronous throw
+ * into a rejection — for sync implementations of async interfaces.
+ */
+export function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(errorMessage(error)));
+  }
+}

@@ -79,11 +79,7 @@ export interface ToolResultEvent {
 
 /** Kinds of retryable upstream failure. */
 export type RetryErrorType =
-  | 'connection_error'
-  | 'rate_limit_error'
-  | 'overloaded_error'
-  | 'api_error'
-  | 'stall';
+  'connection_error' | 'rate_limit_error' | 'overloaded_error' | 'api_error' | 'stall';
 
 /** The model call failed retryably and will be retried after `delay_ms`. */
 export interface StreamRetryEvent {

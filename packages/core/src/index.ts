@@ -4,6 +4,7 @@ export {
   RUN_ERROR_CODES,
   TOOL_ERROR_CODES,
   errorMessage,
+  settle,
   isRunErrorCode,
   isToolErrorCode,
   type ErrorPayload,

@@ -1,4 +1,4 @@
-import { GatewayError, isRunErrorCode, type ErrorPayload } from './errors.js';
+import { GatewayError, isRunErrorCode, settle, type ErrorPayload } from './errors.js';
 import { isTerminalEvent, type GatewayEvent } from './events.js';
 import type { EventLog, LogEntry, ReadOptions, RunMeta } from './event-log-types.js';
 
@@ -77,11 +77,7 @@ class MemoryEventLogImpl implements MemoryEventLog {
   }
 
   append(event: GatewayEvent): Promise<LogEntry> {
-    try {
-      return Promise.resolve(this.#append(event));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    return settle(() => this.#append(event));
   }
 
   #append(event: GatewayEvent): LogEntry {
@@ -94,7 +90,8 @@ class MemoryEventLogImpl implements MemoryEventLog {
     const entry: LogEntry = { seq: this.#lastSeq + 1, timestamp: this.#now(), event };
     this.#ring[(entry.seq - 1) % this.#maxEntries] = entry;
     this.#lastSeq = entry.seq;
-    if (entry.seq - this.#firstSeq >= this.#maxEntries) this.#firstSeq = entry.seq - this.#maxEntries + 1;
+    if (entry.seq - this.#firstSeq >= this.#maxEntries)
+      this.#firstSeq = entry.seq - this.#maxEntries + 1;
     if (isTerminalEvent(event)) this.#seal();
     this.#wake();
     return entry;
@@ -150,7 +147,11 @@ class MemoryEventLogImpl implements MemoryEventLog {
           yield {
             seq: first - 1,
             timestamp: this.#now(),
-            event: { type: 'events_dropped', first_available_seq: first, dropped: first - 1 - position },
+            event: {
+              type: 'events_dropped',
+              first_available_seq: first,
+              dropped: first - 1 - position,
+            },
           };
           position = first - 1;
           continue;
@@ -170,17 +171,14 @@ class MemoryEventLogImpl implements MemoryEventLog {
   close(error?: ErrorPayload): Promise<void> {
     if (this.#closed) return Promise.resolve();
     const end = error ?? INTERNAL_END;
-    try {
-      // The code set of `error` events is closed; anything else becomes `internal`.
+    // The code set of `error` events is closed; anything else becomes `internal`.
+    return settle(() => {
       this.#append({
         type: 'error',
         code: isRunErrorCode(end.code) ? end.code : 'internal',
         message: end.message,
       });
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
-    return Promise.resolve();
+    });
   }
 }
 

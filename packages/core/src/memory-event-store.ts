@@ -1,4 +1,4 @@
-import { GatewayError } from './errors.js';
+import { GatewayError, settle } from './errors.js';
 import type { EventLog, EventStore, RunMeta } from './event-log-types.js';
 import { createEventLog, DEFAULT_MAX_ENTRIES, type MemoryEventLog } from './memory-event-log.js';
 
@@ -95,18 +95,18 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
     create(runId, meta) {
       sweep();
       if (typeof runId !== 'string' || runId.length === 0) {
-        return Promise.reject(new GatewayError('invalid_options', 'runId must be a non-empty string'));
+        return Promise.reject(
+          new GatewayError('invalid_options', 'runId must be a non-empty string'),
+        );
       }
       if (logs.has(runId)) {
         return Promise.reject(new GatewayError('invalid_options', `run ${runId} already exists`));
       }
-      try {
+      return settle(() => {
         const log = createEventLog({ id: runId, meta, maxEntries, now, onClose });
         logs.set(runId, log);
-        return Promise.resolve(log);
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
+        return log;
+      });
     },
     open(runId) {
       sweep();

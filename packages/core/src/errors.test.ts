@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError, errorMessage, isRunErrorCode, isToolErrorCode } from './errors.js';
+import { isTerminalEvent } from './events.js';
+
+describe('GatewayError', () => {
+  it('carries a code, a cause, and serialises without a stack', () => {
+    const cause = new Error('inner');
+    const error = new GatewayError('invalid_options', 'bad option', { cause });
+    expect(error.code).toBe('invalid_options');
+    expect(error.cause).toBe(cause);
+    expect(error.name).toBe('GatewayError');
+    expect(JSON.parse(JSON.stringify(error))).toEqual({
+      code: 'invalid_options',
+      message: 'bad option',
+    });
+  });
+
+  it('isInstance recognises an error from another copy of the package', () => {
+    // Another copy of the class has its own prototype but the same global brand.
+    const brand = Symbol.for('@claude-gateway/core.GatewayError');
+    const foreign = Object.assign(new Error('x'), { code: 'internal', [brand]: true });
+    expect(GatewayError.isInstance(foreign)).toBe(true);
+    expect(GatewayError.isInstance(new Error('plain'))).toBe(false);
+    expect(GatewayError.isInstance({ code: 'internal' })).toBe(false);
+    expect(GatewayError.isInstance(null)).toBe(false);
+  });
+
+  it('classifies codes', () => {
+    expect(isRunErrorCode('cancelled')).toBe(true);
+    expect(isRunErrorCode('tool_error')).toBe(false);
+    expect(isToolErrorCode('tool_error')).toBe(true);
+    expect(isToolErrorCode('max_turns')).toBe(false);
+  });
+
+  it('errorMessage never includes a stack', () => {
+    expect(errorMessage(new Error('boom'))).toBe('boom');
+    expect(errorMessage('text')).toBe('text');
+    expect(errorMessage({ a: 1 })).toBe('{"a":1}');
+  });
+});
+
+describe('isTerminalEvent', () => {
+  it('is true only for stream_complete and error', () => {
+    expect(isTerminalEvent({ type: 'error' })).toBe(true);
+    expect(isTerminalEvent({ type: 'stream_complete' })).toBe(true);
+    expect(isTerminalEvent({ type: 'text_delta' })).toBe(false);
+    expect(isTerminalEvent({ type: 'tool_result' })).toBe(false);
+  });
+});

@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { GatewayError } from './errors.js';
+import { createMemoryEventStore, DEFAULT_CLOSED_TTL_MS } from './memory-event-store.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('createMemoryEventStore', () => {
+  it('creates logs by run id and re-opens them', async () => {
+    const store = createMemoryEventStore();
+    const log = await store.create('run-1', { sessionId: 'sess-1' });
+    expect(log.id).toBe('run-1');
+    expect(log.meta).toEqual({ sessionId: 'sess-1' });
+    expect(await store.open('run-1')).toBe(log);
+    expect(await store.open('nope')).toBeUndefined();
+    expect(store.size).toBe(1);
+    store.dispose();
+  });
+
+  it('refuses a run id that is taken, or empty', async () => {
+    const store = createMemoryEventStore();
+    await store.create('run-1');
+    const error: unknown = await store.create('run-1').catch((e: unknown) => e);
+    expect(GatewayError.isInstance(error) && error.code).toBe('invalid_options');
+    await expect(store.create('')).rejects.toMatchObject({ code: 'invalid_options' });
+    store.dispose();
+  });
+
+  it('passes maxEntries to its logs', async () => {
+    const store = createMemoryEventStore({ maxEntries: 2 });
+    const log = await store.create('r');
+    for (let i = 0; i < 5; i++) await log.append({ type: 'text_delta', text: String(i) });
+    expect(log.firstSeq).toBe(4);
+    store.dispose();
+  });
+
+  it('evicts closed logs after closedTtlMs, and never open ones', async () => {
+    let clock = 0;
+    const store = createMemoryEventStore({ closedTtlMs: 1000, now: () => clock });
+    const closed = await store.create('closed');
+    const open = await store.create('open');
+    await open.append({ type: 'text_delta', text: 'still running' });
+    await closed.close({ code: 'cancelled', message: 'bye' });
+
+    clock = 999;
+    expect(await store.open('closed')).toBe(closed);
+    clock = 1000;
+    expect(await store.open('closed')).toBeUndefined();
+    clock = 1_000_000;
+    expect(await store.open('open')).toBe(open);
+    expect(store.size).toBe(1);
+    // A reader holding the evicted log can still replay it.
+    const events = [];
+    for await (const entry of closed.read()) events.push(entry.event.type);
+    expect(events).toEqual(['error']);
+    store.dispose();
+  });
+
+  it('evicts on its own timer without any further calls', async () => {
+    vi.useFakeTimers();
+    const store = createMemoryEventStore({ closedTtlMs: 5000 });
+    const log = await store.create('r');
+    await log.close();
+    expect(store.size).toBe(1);
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(store.size).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(store.size).toBe(0);
+    store.dispose();
+  });
+
+  it('evicts in close order with one timer', async () => {
+    vi.useFakeTimers();
+    const store = createMemoryEventStore({ closedTtlMs: 100 });
+    const ids = ['a', 'b', 'c'];
+    for (const id of ids) {
+      const log = await store.create(id);
+      await log.close();
+      await vi.advanceTimersByTimeAsync(40);
+    }
+    // a closed at 0, b at 40, c at 80; now 120.
+    expect(vi.getTimerCount()).toBe(1);
+    expect(await store.open('a')).toBeUndefined();
+    expect(await store.open('b')).toBeDefined();
+    await vi.advanceTimersByTimeAsync(20);
+    expect(await store.open('b')).toBeUndefined();
+    expect(await store.open('c')).toBeDefined();
+    store.dispose();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('documents its defaults', () => {
+    expect(DEFAULT_CLOSED_TTL_MS).toBe(600_000);
+    expect(() => createMemoryEventStore({ closedTtlMs: -1 })).toThrow(GatewayError);
+  });
+});
