@@ -1,1 +1,1 @@
-export {};
+export { sseHandler, type SSEHandlerOptions } from './express-handler.js';

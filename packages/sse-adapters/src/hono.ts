@@ -1,1 +1,5 @@
-export {};
+export {
+  streamEvents,
+  type HonoContextLike,
+  type StreamEventsOptions,
+} from './hono-stream-events.js';

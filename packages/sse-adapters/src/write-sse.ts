@@ -1,0 +1,159 @@
+import type { ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
+import type { EventLog } from '@claude-gateway/core';
+import { SSE_HEADERS } from './constants.js';
+import { errorBody, errorStatus } from './error-body.js';
+import { nodeLastEventId, type NodeRequest } from './node-last-event-id.js';
+import { openSSEStream, type SSEStreamOptions } from './sse-stream.js';
+
+/** A Node response: HTTP/1 `ServerResponse` or the HTTP/2 compatibility response. */
+export type NodeResponse = ServerResponse | Http2ServerResponse;
+
+/** Options of {@link writeSSE}. */
+export interface WriteSSEOptions extends SSEStreamOptions {
+  /**
+   * Send entries strictly after this seq.
+   * @default the request's `Last-Event-ID` header, else its `?lastEventId=`, else 0
+   */
+  afterSeq?: number;
+  /** Extra response headers (CORS and the like); they override the SSE defaults. */
+  headers?: Record<string, string>;
+}
+
+/** The members of both Node response classes that this adapter uses. */
+interface ResponseLike {
+  readonly destroyed: boolean;
+  readonly writableEnded: boolean;
+  readonly headersSent: boolean;
+  readonly socket?: { readonly destroyed?: boolean } | null;
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  write(chunk: Uint8Array): boolean;
+  end(chunk?: string): unknown;
+  destroy(error?: Error): unknown;
+  flushHeaders?(): void;
+  once(event: 'drain' | 'close', listener: () => void): unknown;
+  off(event: 'drain' | 'close', listener: () => void): unknown;
+}
+
+/** Answers a setup error as JSON: `{ "error": { "code", "message" } }`. */
+export function writeErrorResponse(
+  res: NodeResponse,
+  error: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const out = res as unknown as ResponseLike;
+  if (out.headersSent || out.destroyed) return;
+  const body = JSON.stringify(errorBody(error));
+  out.writeHead(errorStatus(error), {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+  });
+  out.end(body);
+}
+
+/** Resolves on `drain`, or when the response closes or `signal` aborts. */
+function drained(res: ResponseLike, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Streams `log` to a Node response as Server-Sent Events and resolves when
+ * the stream is over: after the terminal entry, when the client disconnects
+ * (`close`), or when `signal` aborts. Never rejects for a client going away
+ * or a failing log (the connection is dropped so the client reconnects).
+ *
+ * @throws GatewayError `invalid_options` for bad numeric options (before anything is written).
+ *
+ * - Backpressure: when `res.write()` returns `false` it waits for `drain`
+ *   before reading more from the log, so a paused client costs at most the
+ *   socket's high-water mark plus one message.
+ * - A disconnect stops this reader only; the run and other readers go on.
+ * - A bad `Last-Event-ID` / `?lastEventId=` answers 400 with
+ *   `{ "error": { "code": "invalid_last_event_id", "message" } }`; a closed
+ *   log with nothing after the position answers 204 (an `EventSource`
+ *   stops reconnecting).
+ * - On HTTP/2 the `connection` header is left out (the protocol forbids it).
+ *
+ * @example
+ * ```ts
+ * http.createServer(async (req, res) => {
+ *   const log = await store.open(runIdFrom(req.url));
+ *   if (log) await writeSSE(req, res, log);
+ * });
+ * ```
+ */
+export async function writeSSE(
+  req: NodeRequest,
+  res: NodeResponse,
+  log: EventLog,
+  options: WriteSSEOptions = {},
+): Promise<void> {
+  const out = res as unknown as ResponseLike;
+  const { headers: extra = {}, ...streamOptions } = options;
+  let afterSeq = options.afterSeq;
+  if (afterSeq === undefined) {
+    try {
+      afterSeq = nodeLastEventId(req) ?? 0;
+    } catch (error) {
+      writeErrorResponse(res, error, extra);
+      return;
+    }
+  }
+  if (log.closed && (await log.lastSeq()) <= afterSeq) {
+    if (!out.headersSent && !out.destroyed) {
+      out.writeHead(204, extra);
+      out.end();
+    }
+    return;
+  }
+  // The client may have left while the checks above waited.
+  if (out.destroyed || out.writableEnded || out.socket?.destroyed === true) return;
+
+  // `close` on the response is the client going away (or the end we wrote).
+  const gone = new AbortController();
+  const onClose = (): void => gone.abort();
+  out.once('close', onClose);
+  let stream: ReadableStream<Uint8Array>;
+  try {
+    stream = openSSEStream(log, { ...streamOptions, afterSeq }, [gone.signal]);
+  } catch (error) {
+    // Bad options are the server's bug, not the client's: let the caller see it.
+    out.off('close', onClose);
+    throw error;
+  }
+
+  const headers: Record<string, string> = { ...SSE_HEADERS, ...extra };
+  if (req.httpVersionMajor >= 2) delete headers.connection;
+  out.writeHead(200, headers);
+  out.flushHeaders?.();
+
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || gone.signal.aborted) break;
+      if (!out.write(value)) await drained(out, gone.signal);
+    }
+    if (!out.destroyed && !out.writableEnded) out.end();
+  } catch {
+    // The log failed mid-stream (the stream logged it): drop the connection
+    // so the client reconnects with its Last-Event-ID instead of seeing a
+    // clean end.
+    out.destroy();
+  } finally {
+    out.off('close', onClose);
+    reader.cancel().catch(() => undefined);
+  }
+}
