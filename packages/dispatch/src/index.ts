@@ -1,1 +1,38 @@
-export {};
+export {
+  defineTool,
+  type LocalTool,
+  type ToolHandlerContext,
+  type ToolInputSchema,
+  type ToolSpec,
+} from './define-tool.js';
+export {
+  createToolDispatcher,
+  DEFAULT_TOOL_TIMEOUT_MS,
+  type ToolDispatcher,
+  type ToolDispatcherOptions,
+} from './tool-dispatcher.js';
+export type { Interceptor, InterceptorNext } from './interceptor.js';
+export type { NeedsApproval } from './approval-gate.js';
+export {
+  createApprovalBroker,
+  DEFAULT_APPROVAL_TIMEOUT_MS,
+  type ApprovalBroker,
+  type ApprovalBrokerOptions,
+  type ApprovalRequestInput,
+  type DecideAnswer,
+  type DecideInput,
+} from './approval-broker.js';
+export type {
+  ApprovalDecision,
+  ApprovalEntry,
+  ApprovalRecord,
+  ApprovalStore,
+  StoreDecideResult,
+} from './approval-store.js';
+export {
+  createMemoryApprovalStore,
+  DEFAULT_APPROVAL_RETAIN_MS,
+  DEFAULT_MAX_APPROVED_SESSIONS,
+  type MemoryApprovalStore,
+  type MemoryApprovalStoreOptions,
+} from './memory-approval-store.js';

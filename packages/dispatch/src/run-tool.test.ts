@@ -1,0 +1,242 @@
+import { GatewayError, type ToolOutcome } from '@claude-gateway/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createApprovalBroker } from './approval-broker.js';
+import { defineTool } from './define-tool.js';
+import { eventsOf, fakeSource, makeContext, objectSchema } from './test-helpers.js';
+import { createToolDispatcher } from './tool-dispatcher.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const echo = defineTool<{ text: string }>({
+  name: 'echo',
+  description: 'Echoes its text',
+  inputSchema: objectSchema('text'),
+  handler: ({ text }) => ({ echoed: text }),
+});
+
+const call = (name: string, input: unknown, id = 'toolu_1') => ({ id, name, input });
+
+describe('createToolDispatcher: handler failures, timeouts and cancel', () => {
+  const throwing = (error: unknown) =>
+    defineTool({
+      name: 'boom',
+      description: '',
+      inputSchema: objectSchema(),
+      handler: () => {
+        throw error;
+      },
+    });
+
+  it('turns a throw into tool_error with the message and no stack', async () => {
+    const outcome = await createToolDispatcher({
+      tools: [throwing(new Error('disk full'))],
+    }).execute(call('boom', {}), makeContext());
+    expect(outcome).toEqual({
+      error: { code: 'tool_error', message: 'disk full' },
+      source: 'local',
+    });
+    expect(JSON.stringify(outcome)).not.toMatch(/at .*\.ts/);
+  });
+
+  it('keeps the code of a thrown GatewayError with a tool code, and only then', async () => {
+    const keep = await createToolDispatcher({
+      tools: [throwing(new GatewayError('user_denied', 'not you'))],
+    }).execute(call('boom', {}), makeContext());
+    expect(keep).toMatchObject({ error: { code: 'user_denied', message: 'not you' } });
+    const other = await createToolDispatcher({
+      tools: [throwing(new GatewayError('invalid_options', 'misuse'))],
+    }).execute(call('boom', {}), makeContext());
+    expect(other).toMatchObject({ error: { code: 'tool_error', message: 'misuse' } });
+    const rejected = await createToolDispatcher({
+      tools: [
+        defineTool({
+          name: 'boom',
+          description: '',
+          inputSchema: objectSchema(),
+          handler: () => Promise.reject(new Error('async failure')),
+        }),
+      ],
+    }).execute(call('boom', {}), makeContext());
+    expect(rejected).toMatchObject({ error: { code: 'tool_error', message: 'async failure' } });
+  });
+
+  it('answers tool_timeout at the per-tool limit and aborts the handler signal', async () => {
+    vi.useFakeTimers();
+    let signal: AbortSignal | undefined;
+    const slow = defineTool({
+      name: 'slow',
+      description: '',
+      inputSchema: objectSchema(),
+      timeoutMs: 500,
+      handler: (_input, ctx) => {
+        signal = ctx.signal;
+        return new Promise(() => {}); // ignores its signal
+      },
+    });
+    const pending = createToolDispatcher({ tools: [slow], timeoutMs: 60_000 }).execute(
+      call('slow', {}),
+      makeContext(),
+    );
+    await vi.advanceTimersByTimeAsync(499);
+    expect(signal?.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(pending).resolves.toEqual({
+      error: { code: 'tool_timeout', message: 'tool slow timed out after 500 ms' },
+      source: 'local',
+    });
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it('uses the dispatcher timeoutMs for tools without their own', async () => {
+    vi.useFakeTimers();
+    const slow = defineTool({
+      name: 'slow',
+      description: '',
+      inputSchema: objectSchema(),
+      handler: () => new Promise(() => {}),
+    });
+    const pending = createToolDispatcher({ tools: [slow], timeoutMs: 2_000 }).execute(
+      call('slow', {}),
+      makeContext(),
+    );
+    await vi.advanceTimersByTimeAsync(2_000);
+    await expect(pending).resolves.toMatchObject({ error: { code: 'tool_timeout' } });
+  });
+
+  it('answers cancelled promptly when the run aborts, even if the handler ignores its signal', async () => {
+    let signal: AbortSignal | undefined;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const stubborn = defineTool({
+      name: 'stubborn',
+      description: '',
+      inputSchema: objectSchema(),
+      handler: (_input, ctx) => {
+        signal = ctx.signal;
+        started();
+        return new Promise(() => {});
+      },
+    });
+    const ctx = makeContext();
+    const pending = createToolDispatcher({ tools: [stubborn] }).execute(call('stubborn', {}), ctx);
+    await running;
+    ctx.controller.abort();
+    await expect(pending).resolves.toEqual({
+      error: { code: 'cancelled', message: 'tool stubborn was cancelled' },
+      source: 'local',
+    });
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it('a handler that rejects on abort still answers cancelled', async () => {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const polite = defineTool({
+      name: 'polite',
+      description: '',
+      inputSchema: objectSchema(),
+      handler: (_input, { signal }) =>
+        new Promise((_resolve, reject) => {
+          signal.addEventListener('abort', () => reject(new Error('aborted')));
+          started();
+        }),
+    });
+    const ctx = makeContext();
+    const pending = createToolDispatcher({ tools: [polite] }).execute(call('polite', {}), ctx);
+    await running;
+    ctx.controller.abort();
+    await expect(pending).resolves.toMatchObject({ error: { code: 'cancelled' } });
+  });
+
+  it('answers cancelled when the run aborts during a source call that ignores its signal', async () => {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const source = fakeSource(
+      'one',
+      [{ name: 'hang', description: '', input_schema: objectSchema() }],
+      () => {
+        started();
+        return new Promise<ToolOutcome>(() => {});
+      },
+    );
+    const ctx = makeContext();
+    const pending = createToolDispatcher({ sources: [source] }).execute(call('hang', {}), ctx);
+    await running;
+    ctx.controller.abort();
+    await expect(pending).resolves.toMatchObject({ error: { code: 'cancelled' } });
+    expect(source.calls[0]?.options?.signal?.aborted).toBe(true);
+  });
+
+  it('stops waiting for a source one second past sourceTimeoutMs', async () => {
+    vi.useFakeTimers();
+    const source = fakeSource(
+      'one',
+      [{ name: 'hang', description: '', input_schema: objectSchema() }],
+      () => new Promise<ToolOutcome>(() => {}),
+    );
+    const pending = createToolDispatcher({ sources: [source], sourceTimeoutMs: 1_000 }).execute(
+      call('hang', {}),
+      makeContext(),
+    );
+    await vi.advanceTimersByTimeAsync(1_999);
+    const early = await Promise.race([pending, Promise.resolve('pending')]);
+    expect(early).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(pending).resolves.toMatchObject({ error: { code: 'tool_timeout' } });
+  });
+
+  it('answers cancelled when the run aborts while a source hangs listing its tools', async () => {
+    let listing!: () => void;
+    const listed = new Promise<void>((resolve) => (listing = resolve));
+    const source = fakeSource('one', []);
+    source.listTools = () => {
+      listing();
+      return new Promise(() => {});
+    };
+    const ctx = makeContext();
+    const pending = createToolDispatcher({ sources: [source] }).execute(call('any', {}), ctx);
+    await listed;
+    ctx.controller.abort();
+    await expect(pending).resolves.toMatchObject({ error: { code: 'cancelled' } });
+  });
+
+  it('answers cancelled when the run aborts while a needsApproval rule hangs', async () => {
+    let asked!: () => void;
+    const asking = new Promise<void>((resolve) => (asked = resolve));
+    const ctx = makeContext();
+    const pending = createToolDispatcher({
+      tools: [echo],
+      needsApproval: () => {
+        asked();
+        return new Promise<boolean>(() => {});
+      },
+    }).execute(call('echo', { text: 'x' }), ctx);
+    await asking;
+    ctx.controller.abort();
+    await expect(pending).resolves.toMatchObject({ error: { code: 'cancelled' } });
+  });
+
+  it('turns a source that throws into an outcome', async () => {
+    const source = fakeSource(
+      'one',
+      [{ name: 'bad', description: '', input_schema: objectSchema() }],
+      () => {
+        throw new GatewayError('server_unavailable', 'server one is restarting');
+      },
+    );
+    expect(
+      await createToolDispatcher({ sources: [source] }).execute(call('bad', {}), makeContext()),
+    ).toEqual({ error: { code: 'server_unavailable', message: 'server one is restarting' } });
+  });
+
+  it('leaves approval events to the gate only: no events for ungated calls', async () => {
+    const ctx = makeContext();
+    await createToolDispatcher({ tools: [echo], approvals: createApprovalBroker() }).execute(
+      call('echo', { text: 'x' }),
+      ctx,
+    );
+    expect(await eventsOf(ctx.log)).toEqual([]);
+  });
+});

@@ -1,0 +1,126 @@
+import {
+  GatewayError,
+  type ToolContext,
+  type ToolOutcome,
+  type ToolSource,
+} from '@claude-gateway/core';
+import type { LocalTool } from './define-tool.js';
+import { thrownToOutcome, toolError } from './tool-errors.js';
+
+// setTimeout fires at once for delays past 2^31 - 1 ms.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+// A source gets this long past its own time limit before the dispatcher
+// stops waiting for it (the source's own timeout error is more precise).
+const SOURCE_GRACE_MS = 1_000;
+
+/**
+ * Races `work` against the run's signal and an optional time limit, so a
+ * handler or source that ignores its signal still ends promptly. `abort` is
+ * called with the reason when either wins.
+ */
+function raceWithLimits(
+  work: Promise<ToolOutcome>,
+  ctx: ToolContext,
+  limitMs: number | undefined,
+  ended: (kind: 'cancelled' | 'timeout') => ToolOutcome,
+  abort: (reason: unknown) => void,
+): Promise<ToolOutcome> {
+  let cleanup = (): void => {};
+  const stopped = new Promise<ToolOutcome>((resolve) => {
+    // Resolve before aborting: a handler that rejects on abort must not win.
+    const onAbort = (): void => {
+      resolve(ended('cancelled'));
+      abort(ctx.signal.reason);
+    };
+    const timer =
+      limitMs !== undefined && Number.isFinite(limitMs)
+        ? setTimeout(
+            () => {
+              const outcome = ended('timeout');
+              resolve(outcome);
+              abort(new GatewayError('tool_timeout', outcome.error?.message ?? 'tool timed out'));
+            },
+            Math.min(limitMs, MAX_TIMER_MS),
+          )
+        : undefined;
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    cleanup = () => {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onAbort);
+    };
+  });
+  return Promise.race([work, stopped]).finally(cleanup);
+}
+
+/** Runs a local tool's handler with its time limit and the run's signal. */
+export function runLocalTool(
+  tool: LocalTool,
+  input: unknown,
+  call: { id: string },
+  ctx: ToolContext,
+  timeoutMs: number,
+): Promise<ToolOutcome> {
+  if (ctx.signal.aborted) {
+    return Promise.resolve(toolError('cancelled', `tool ${tool.name} was cancelled`, 'local'));
+  }
+  const controller = new AbortController();
+  // Started synchronously; a sync throw becomes a rejection like an async one.
+  const work = new Promise<unknown>((resolve) =>
+    resolve(
+      tool.handler(input, {
+        signal: controller.signal,
+        toolUseId: call.id,
+        callIndex: ctx.callIndex,
+        sessionId: ctx.sessionId,
+        runId: ctx.runId,
+        log: ctx.log,
+      }),
+    ),
+  ).then(
+    (result): ToolOutcome => ({ result, source: 'local' }),
+    (error: unknown) => thrownToOutcome(error, 'local'),
+  );
+  return raceWithLimits(
+    work,
+    ctx,
+    timeoutMs,
+    (kind) =>
+      kind === 'cancelled'
+        ? toolError('cancelled', `tool ${tool.name} was cancelled`, 'local')
+        : toolError('tool_timeout', `tool ${tool.name} timed out after ${timeoutMs} ms`, 'local'),
+    (reason) => controller.abort(reason),
+  );
+}
+
+/** Calls a tool on a source, ending promptly on cancel even if the source does not. */
+export function callSourceTool(
+  source: ToolSource,
+  name: string,
+  input: unknown,
+  ctx: ToolContext,
+  timeoutMs: number | undefined,
+): Promise<ToolOutcome> {
+  if (ctx.signal.aborted) {
+    return Promise.resolve(toolError('cancelled', `tool ${name} was cancelled`));
+  }
+  const controller = new AbortController();
+  const work = new Promise<ToolOutcome>((resolve) =>
+    resolve(
+      source.callTool(name, input, {
+        signal: controller.signal,
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      }),
+    ),
+  ).catch((error: unknown) => thrownToOutcome(error));
+  return raceWithLimits(
+    work,
+    ctx,
+    timeoutMs === undefined ? undefined : timeoutMs + SOURCE_GRACE_MS,
+    (kind) =>
+      kind === 'cancelled'
+        ? toolError('cancelled', `tool ${name} was cancelled`)
+        : toolError('tool_timeout', `tool ${name} timed out after ${timeoutMs} ms`),
+    (reason) => controller.abort(reason),
+  );
+}

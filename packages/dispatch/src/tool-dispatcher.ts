@@ -1,0 +1,201 @@
+import {
+  consoleLogger,
+  errorMessage,
+  GatewayError,
+  type Logger,
+  type ToolCall,
+  type ToolContext,
+  type ToolDefinition,
+  type ToolExecutor,
+  type ToolOutcome,
+  type ToolSource,
+} from '@claude-gateway/core';
+import type { ApprovalBroker } from './approval-broker.js';
+import { passApprovalGate, type NeedsApproval } from './approval-gate.js';
+import type { LocalTool } from './define-tool.js';
+import { runInterceptors, type Interceptor } from './interceptor.js';
+import { cloneInput } from './clone-input.js';
+import { callSourceTool, runLocalTool } from './run-tool.js';
+import { SchemaCompiler, type InputCheck } from './schema-validator.js';
+import { SourceRouter } from './source-router.js';
+import { thrownToOutcome, toolError } from './tool-errors.js';
+
+/** Default of `timeoutMs`: time limit of a local handler. */
+export const DEFAULT_TOOL_TIMEOUT_MS = 60_000;
+
+/** Options of {@link createToolDispatcher}. */
+export interface ToolDispatcherOptions {
+  /** Local tools, from {@link defineTool}. They win name clashes with sources. @default [] */
+  tools?: readonly LocalTool[];
+  /** Other providers of tools (an MCP client manager...), asked in order. @default [] */
+  sources?: readonly ToolSource[];
+  /**
+   * Where gated calls wait for a person. Without it a gated call answers `approval_required`.
+   * @default undefined
+   */
+  approvals?: ApprovalBroker;
+  /** Tool names approved for every session up front: their calls skip the gate. @default [] */
+  approvedToolTypes?: Iterable<string>;
+  /** Which calls need approval, besides each local tool's own `needsApproval`. @default none */
+  needsApproval?: NeedsApproval;
+  /** Middleware around every call, outermost first. @default [] */
+  interceptors?: readonly Interceptor[];
+  /** Time limit of a local handler without its own `timeoutMs`, in ms. @default 60_000 */
+  timeoutMs?: number;
+  /**
+   * Passed to `ToolSource.callTool` as `timeoutMs`; the dispatcher also stops
+   * waiting one second after it. Unset, each source applies its own limits
+   * (an MCP client manager has per-server ones).
+   * @default undefined
+   */
+  sourceTimeoutMs?: number;
+  /** Where clashes and failures are reported. @default consoleLogger */
+  logger?: Logger;
+}
+
+/** A {@link ToolExecutor} over local tools and tool sources. */
+export interface ToolDispatcher extends ToolExecutor {
+  /** Local tools, then every source's tools (re-listed on each call). */
+  definitions(): Promise<ToolDefinition[]>;
+}
+
+/**
+ * Creates a tool dispatcher. Each call goes: interceptors → input validation
+ * (`invalid_input`) → approval gate → local handler → tool sources. A name
+ * no local tool or source serves answers `unknown_tool` before validation:
+ * there is no schema to check it against and nothing to approve. `execute`
+ * never throws for a tool failure; it returns `{ error }`.
+ *
+ * @throws GatewayError `invalid_options` for duplicate local names, a local
+ * schema that does not compile, or bad timeouts.
+ */
+export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolDispatcher {
+  const logger = options.logger ?? consoleLogger;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
+  const sourceTimeoutMs = options.sourceTimeoutMs;
+  if (!(timeoutMs > 0)) throw new GatewayError('invalid_options', 'timeoutMs must be > 0');
+  if (sourceTimeoutMs !== undefined && !(sourceTimeoutMs > 0 && Number.isFinite(sourceTimeoutMs))) {
+    throw new GatewayError('invalid_options', 'sourceTimeoutMs must be a positive finite number');
+  }
+  const interceptors = [...(options.interceptors ?? [])];
+  const approvedToolTypes: ReadonlySet<string> = new Set(options.approvedToolTypes ?? []);
+  const globalGate = normalizeNeedsApproval(options.needsApproval);
+  const compiler = new SchemaCompiler();
+
+  const locals = new Map<string, { tool: LocalTool; check: InputCheck }>();
+  for (const tool of options.tools ?? []) {
+    if (locals.has(tool.name)) {
+      throw new GatewayError('invalid_options', `two local tools are named "${tool.name}"`);
+    }
+    let check: InputCheck;
+    try {
+      check = compiler.compile(tool.inputSchema);
+    } catch (error) {
+      throw new GatewayError(
+        'invalid_options',
+        `input schema of tool "${tool.name}" does not compile: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
+    locals.set(tool.name, { tool, check });
+  }
+  const router = new SourceRouter(
+    [...(options.sources ?? [])],
+    new Set(locals.keys()),
+    compiler,
+    logger,
+  );
+
+  const isGated = async (local: LocalTool | undefined, name: string, input: unknown) => {
+    try {
+      const own = local?.needsApproval;
+      if (own === true) return true;
+      if (typeof own === 'function' && (await own(input))) return true;
+      return await globalGate(name, input);
+    } catch (error) {
+      // A rule that fails cannot clear a call: gate it.
+      logger.error('needsApproval threw; the call is gated', {
+        tool: name,
+        error: errorMessage(error),
+      });
+      return true;
+    }
+  };
+
+  const dispatch = async (call: ToolCall, ctx: ToolContext): Promise<ToolOutcome> => {
+    const { name } = call;
+    if (ctx.signal.aborted) return toolError('cancelled', `tool ${name} was cancelled`);
+    const local = locals.get(name);
+    // A source that hangs while listing must not hold a cancelled run.
+    const route = local ? undefined : await untilAborted(router.resolve(name), ctx.signal);
+    if (route === ABORTED) return toolError('cancelled', `tool ${name} was cancelled`);
+    if (!local && !route) return toolError('unknown_tool', `unknown tool "${name}"`);
+    const source = local ? 'local' : undefined;
+
+    // A private copy: what is validated, approved and run cannot change
+    // under us (the runner's `tool_use` event holds the original).
+    const input = cloneInput(call.input);
+    const check = local ? local.check : route ? router.check(name, route) : undefined;
+    const problem = check?.(input);
+    if (problem !== undefined) return toolError('invalid_input', problem, source);
+
+    const gated = await untilAborted(isGated(local?.tool, name, input), ctx.signal);
+    if (gated === ABORTED) return toolError('cancelled', `tool ${name} was cancelled`, source);
+    if (gated) {
+      const blocked = await passApprovalGate({ id: call.id, name, input }, ctx, {
+        broker: options.approvals,
+        approvedToolTypes,
+        logger,
+      });
+      if (blocked) return source ? { ...blocked, source } : blocked;
+    }
+
+    if (local) return runLocalTool(local.tool, input, call, ctx, local.tool.timeoutMs ?? timeoutMs);
+    if (route) return callSourceTool(route.source, name, input, ctx, sourceTimeoutMs);
+    return toolError('unknown_tool', `unknown tool "${name}"`);
+  };
+
+  return {
+    async definitions() {
+      const own: ToolDefinition[] = [...locals.values()].map(({ tool }) => ({
+        name: tool.name,
+        description: tool.description,
+        input_schema: tool.inputSchema,
+      }));
+      return [...own, ...(await router.definitions())];
+    },
+
+    execute(call, ctx) {
+      return runInterceptors(interceptors, call, ctx, async (current) => {
+        try {
+          return await dispatch(current, ctx);
+        } catch (error) {
+          logger.error('tool dispatch failed', { tool: current.name, error: errorMessage(error) });
+          return thrownToOutcome(error);
+        }
+      });
+    },
+  };
+}
+
+function normalizeNeedsApproval(
+  rule: NeedsApproval | undefined,
+): (name: string, input: unknown) => boolean | Promise<boolean> {
+  if (rule === undefined) return () => false;
+  if (typeof rule === 'function') return rule;
+  const names = new Set(rule);
+  return (name) => names.has(name);
+}
+
+const ABORTED = Symbol('aborted');
+
+/** `work`, or {@link ABORTED} as soon as `signal` aborts. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
+  if (signal.aborted) return Promise.resolve(ABORTED);
+  let onAbort = (): void => {};
+  const aborted = new Promise<typeof ABORTED>((resolve) => {
+    onAbort = () => resolve(ABORTED);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}
