@@ -4,23 +4,29 @@ import type Anthropic from '@anthropic-ai/sdk';
 export type MockBlock =
   | {
       type: 'text';
+      /** The complete text of the block. */
       text: string;
       /** Exact deltas to send; default: the text split into word-sized chunks. */
       chunks?: string[];
     }
   | {
       type: 'thinking';
+      /** The complete thinking text. */
       thinking: string;
       /** Sent as one `signature_delta`. @default a deterministic fake signature */
       signature?: string;
+      /** Exact `thinking_delta` pieces; default: word-sized chunks. */
       chunks?: string[];
     }
+  /** Sent whole in its `content_block_start`, with no deltas. */
   | { type: 'redacted_thinking'; data: string }
   | {
       type: 'tool_use';
       /** @default a generated `toolu_...` id */
       id?: string;
+      /** The tool's name. */
       name: string;
+      /** The complete input; streamed as JSON in `input_json_delta` pieces. */
       input: unknown;
       /** How many `input_json_delta` pieces the JSON is split into. @default 3 */
       partialChunks?: number;
@@ -31,9 +37,11 @@ export type MockFault =
   /** An HTTP error before any streaming (429 with `retry-after`, 500, 529 `overloaded_error`, 400, 401...). */
   | {
       type: 'http_error';
+      /** The HTTP status. */
       status: number;
       /** Anthropic error type; @default derived from status (429 rate_limit_error, 529 overloaded_error, 500 api_error...) */
       errorType?: string;
+      /** @default a message like the API's for that error type */
       message?: string;
       /** Seconds, sent as the `retry-after` header. */
       retryAfter?: number;
@@ -41,17 +49,27 @@ export type MockFault =
   /** An `event: error` in the middle of the stream after N content deltas. */
   | {
       type: 'stream_error';
+      /** Content deltas sent before the error (0: before `message_start`). */
       afterDeltas: number;
+      /** @default 'overloaded_error' */
       errorType?: 'overloaded_error' | 'api_error';
+      /** @default 'Overloaded' or 'Internal server error' */
       message?: string;
     }
-  /** Headers (and N deltas) sent, then silence until the client gives up. */
+  /**
+   * Headers (and N deltas) sent, then silence until the client gives up.
+   * `afterDeltas` @default 0 (headers only)
+   */
   | { type: 'stall'; afterDeltas?: number }
-  /** The connection is destroyed after N deltas (0: before any byte of the body). */
+  /**
+   * The connection is destroyed after N deltas.
+   * `afterDeltas` @default 0 (no response at all: a connection error)
+   */
   | { type: 'drop'; afterDeltas?: number };
 
 /** What the scripted model does for one request. */
 export interface MockTurn {
+  /** The content blocks, streamed in order. @default [] */
   blocks?: MockBlock[];
   /** @default 'tool_use' when a tool_use block is present, else 'end_turn' */
   stopReason?: Anthropic.StopReason;
@@ -85,8 +103,11 @@ export type Script = MockTurn[] | ((request: MockRequestInfo) => MockTurn | Prom
 
 /** One request the server received. */
 export interface RecordedRequest {
+  /** `POST`, `GET`... */
   method: string;
+  /** The path without the query string (`/v1/messages`). */
   path: string;
+  /** Header names lowercased; repeated headers joined with `, `. */
   headers: Record<string, string>;
   /** Parsed JSON body (or the raw string when it was not JSON). */
   body: unknown;
@@ -94,19 +115,45 @@ export interface RecordedRequest {
   receivedAt: number;
 }
 
+/**
+ * Where the server reports what a person should know (a script that threw).
+ * Same shape as `Logger` in `@claude-gateway/core`.
+ */
+export interface MockLogger {
+  warn(message: string, data?: object): void;
+  error(message: string, data?: object): void;
+}
+
 /** Options of `startMockAnthropic`. */
 export interface MockAnthropicOptions {
+  /** What the model answers. @default `createDemoModel()` */
   script?: Script;
   /** @default 0 (a free port) */
   port?: number;
   /** @default '127.0.0.1' */
   host?: string;
+  /**
+   * Credentials accepted as `x-api-key` or `Authorization: Bearer` (401
+   * `authentication_error` otherwise). A request without either is always refused.
+   * @default any non-empty value
+   */
+  credentials?: string[];
+  /**
+   * Prompt-cache simulation: a prefix ending at a `cache_control` breakpoint
+   * is cached only when it has at least this many (estimated) tokens.
+   * @default 0 (the real API's minimum is 1024 or more, depending on the model)
+   */
+  cacheMinTokens?: number;
+  /** @default console */
+  logger?: MockLogger;
 }
 
 /** A running scripted Messages API server. */
 export interface MockAnthropic {
   /** Base URL for the SDK: `new Anthropic({ baseURL: mock.url, apiKey: 'test' })`. */
   url: string;
+  /** The port the server listens on. */
+  port: number;
   /** Every request received, in order. */
   requests: RecordedRequest[];
   /** Replaces the script (and resets the turn index for list scripts). */
