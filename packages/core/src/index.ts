@@ -61,3 +61,32 @@ export type {
   ToolSource,
   ToolSourceCallOptions,
 } from './tools.js';
+
+// Agent runner
+export { createAgentRunner } from './agent-runner.js';
+export type {
+  AgentRunner,
+  AgentRunnerHooks,
+  AgentRunnerOptions,
+  RunParams,
+  RunResult,
+  ThinkingOption,
+  ToolResultHookContext,
+  ToolTiming,
+  UsageHookInfo,
+} from './agent-runner-types.js';
+export { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TURNS } from './runner-options.js';
+export { DEFAULT_RETRY, type RetryOptions } from './retry.js';
+export {
+  DEFAULT_PRICING,
+  costOf,
+  findModelPrice,
+  type ModelPrice,
+  type PricingTable,
+} from './pricing.js';
+export {
+  DEFAULT_SUB_AGENT_MAX_TURNS,
+  DEFAULT_SUB_AGENT_TIMEOUT_MS,
+  type SubAgentConfig,
+  type SubAgentResult,
+} from './sub-agents.js';

@@ -1,0 +1,90 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createAgentRunner } from './agent-runner.js';
+import { GatewayError } from './errors.js';
+import { createEventLog } from './memory-event-log.js';
+import { closeMocks, silentLogger, startMock } from './runner-test-helpers.js';
+
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await closeMocks();
+});
+
+const turn = { blocks: [{ type: 'text' as const, text: 'ok' }] };
+const run = (runner: ReturnType<typeof createAgentRunner>) =>
+  runner.run({ messages: [{ role: 'user', content: 'hi' }], log: createEventLog() });
+
+describe('agent runner: credentials', () => {
+  it('sends an OAuth token as authorization: Bearer', async () => {
+    const mock = await startMock([turn]);
+    const result = await run(
+      createAgentRunner({
+        authToken: 'oauth-token-1',
+        baseURL: mock.url,
+        model: 'claude-haiku-4-5',
+        logger: silentLogger(),
+      }),
+    );
+    expect(result.error).toBeUndefined();
+    expect(mock.requests[0]!.headers.authorization).toBe('Bearer oauth-token-1');
+    expect(mock.requests[0]!.headers['x-api-key']).toBeUndefined();
+  });
+
+  it('sends an API key', async () => {
+    const mock = await startMock([turn]);
+    const result = await run(
+      createAgentRunner({
+        apiKey: 'sk-ant-test-2',
+        baseURL: mock.url,
+        model: 'claude-haiku-4-5',
+        logger: silentLogger(),
+      }),
+    );
+    expect(result.error).toBeUndefined();
+    const headers = mock.requests[0]!.headers;
+    // This SDK version sends the key as a bearer token; older ones used x-api-key.
+    expect(headers['x-api-key'] ?? headers.authorization).toMatch(/^(Bearer )?sk-ant-test-2$/);
+  });
+
+  it('uses a ready client as given (no SDK retries: the runner retries and announces each)', async () => {
+    const mock = await startMock([{ fault: { type: 'http_error', status: 529 } }, turn]);
+    const client = new Anthropic({ baseURL: mock.url, apiKey: 'client-key', maxRetries: 5 });
+    const log = createEventLog();
+    const result = await createAgentRunner({
+      client,
+      model: 'claude-haiku-4-5',
+      retry: { baseDelayMs: 1, maxDelayMs: 2 },
+      logger: silentLogger(),
+    }).run({ messages: [{ role: 'user', content: 'hi' }], log });
+    expect(result.error).toBeUndefined();
+    expect(mock.requests).toHaveLength(2);
+    const retries: string[] = [];
+    for await (const { event } of log.read())
+      if (event.type === 'stream_retry') retries.push(event.error.type);
+    expect(retries).toEqual(['overloaded_error']);
+  });
+
+  it('refuses to start without a credential, whatever the environment holds', () => {
+    vi.stubEnv('ANTHROPIC_API_KEY', 'sk-from-env');
+    vi.stubEnv('ANTHROPIC_AUTH_TOKEN', 'token-from-env');
+    let thrown: unknown;
+    try {
+      createAgentRunner({ model: 'claude-haiku-4-5' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(GatewayError.isInstance(thrown) && thrown.code).toBe('missing_credentials');
+    expect(() => createAgentRunner({ model: 'claude-haiku-4-5', apiKey: '  ' })).toThrow(
+      expect.objectContaining({ code: 'missing_credentials' }),
+    );
+  });
+
+  it('refuses two credentials at once', () => {
+    expect(() => createAgentRunner({ model: 'm', apiKey: 'a', authToken: 'b' })).toThrow(
+      expect.objectContaining({ code: 'invalid_options' }),
+    );
+    expect(() =>
+      createAgentRunner({ model: 'm', apiKey: 'a', client: new Anthropic({ apiKey: 'x' }) }),
+    ).toThrow(expect.objectContaining({ code: 'invalid_options' }));
+  });
+});

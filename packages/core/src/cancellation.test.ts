@@ -1,0 +1,144 @@
+import type { MockRequestInfo, MockTurn } from '@claude-gateway/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEventLog } from './memory-event-log.js';
+import {
+  closeMocks,
+  eventsOf,
+  localTools,
+  runnerFor,
+  snapshot,
+  startMock,
+  typesOf,
+  waitFor,
+} from './runner-test-helpers.js';
+
+afterEach(closeMocks);
+
+const hi = [{ role: 'user' as const, content: 'Hi' }];
+// Only catches a hang: every wait a cancel must cut short is ≥ 30 s here.
+const HANG = 10_000;
+
+describe('agent runner: cancellation', () => {
+  it('cancels a stalled stream promptly', async () => {
+    const mock = await startMock([
+      {
+        blocks: [{ type: 'text', text: 'one two three' }],
+        fault: { type: 'stall', afterDeltas: 1 },
+      },
+    ]);
+    const log = createEventLog();
+    const controller = new AbortController();
+    const running = runnerFor(mock, { retry: { stallTimeoutMs: 60_000 } }).run({
+      messages: hi,
+      log,
+      signal: controller.signal,
+    });
+    await waitFor(() => log.lastSeq() >= 2); // run_start + the first delta
+    const abortedAt = Date.now();
+    controller.abort();
+    const result = await running;
+    expect(Date.now() - abortedAt).toBeLessThan(HANG);
+    expect(result.error).toEqual({ code: 'cancelled', message: 'the run was cancelled' });
+    const events = await eventsOf(log);
+    expect(typesOf(events)).toEqual(['run_start', 'text_delta', 'error']);
+    expect(events.at(-1)).toMatchObject({ type: 'error', code: 'cancelled' });
+    expect(result.messages).toEqual(hi);
+  });
+
+  it('cancels a slow tool that ignores its signal, without waiting for it', async () => {
+    const script = (request: MockRequestInfo): MockTurn =>
+      request.index === 0
+        ? {
+            blocks: [
+              { type: 'tool_use', id: 'toolu_slow', name: 'slow', input: {} },
+              { type: 'tool_use', id: 'toolu_next', name: 'next', input: {} },
+            ],
+          }
+        : { blocks: [{ type: 'text', text: 'unreachable' }] };
+    const mock = await startMock(script);
+    let toolSignal: AbortSignal | undefined;
+    let nextRan = false;
+    const tools = localTools({
+      slow: (_input, ctx) => {
+        toolSignal = ctx.signal;
+        return new Promise(() => {}); // never settles, ignores the signal
+      },
+      next: () => {
+        nextRan = true;
+        return 'x';
+      },
+    });
+    const log = createEventLog();
+    const controller = new AbortController();
+    const running = runnerFor(mock, { tools }).run({
+      messages: hi,
+      log,
+      signal: controller.signal,
+    });
+    await waitFor(() => toolSignal !== undefined);
+    const abortedAt = Date.now();
+    controller.abort();
+    const result = await running;
+    expect(Date.now() - abortedAt).toBeLessThan(HANG);
+    expect(toolSignal!.aborted).toBe(true);
+    expect(nextRan).toBe(false);
+    expect(result.error?.code).toBe('cancelled');
+    const events = await eventsOf(log);
+    expect(typesOf(events)).toEqual([
+      'run_start',
+      'usage',
+      'tool_use',
+      'tool_use',
+      'tool_result',
+      'tool_result',
+      'error',
+    ]);
+    expect(events.filter((e) => e.type === 'tool_result').map((e) => e.error?.code)).toEqual([
+      'cancelled',
+      'cancelled',
+    ]);
+    // Every tool_use has its tool_result: the history can be sent again.
+    expect(result.messages.at(-1)).toEqual({
+      role: 'user',
+      content: [
+        {
+          type: 'tool_result',
+          tool_use_id: 'toolu_slow',
+          is_error: true,
+          content: [{ type: 'text', text: 'cancelled: the run was cancelled' }],
+        },
+        {
+          type: 'tool_result',
+          tool_use_id: 'toolu_next',
+          is_error: true,
+          content: [{ type: 'text', text: 'cancelled: the run was cancelled' }],
+        },
+      ],
+    });
+    expect(mock.requests).toHaveLength(1);
+  });
+
+  it('cancels during a retry backoff', async () => {
+    const mock = await startMock([{ fault: { type: 'http_error', status: 429, retryAfter: 30 } }]);
+    const log = createEventLog();
+    const controller = new AbortController();
+    const running = runnerFor(mock).run({ messages: hi, log, signal: controller.signal });
+    await waitFor(() => log.lastSeq() >= 2);
+    expect((await snapshot(log)).at(-1)).toMatchObject({ type: 'stream_retry', delay_ms: 30_000 });
+    const abortedAt = Date.now();
+    controller.abort();
+    const result = await running;
+    expect(Date.now() - abortedAt).toBeLessThan(HANG);
+    expect(result.error?.code).toBe('cancelled');
+    expect(mock.requests).toHaveLength(1);
+  });
+
+  it('ends at once when the signal is already aborted', async () => {
+    const mock = await startMock([{ blocks: [{ type: 'text', text: 'x' }] }]);
+    const log = createEventLog();
+    const result = await runnerFor(mock).run({ messages: hi, log, signal: AbortSignal.abort() });
+    expect(result.error?.code).toBe('cancelled');
+    expect(typesOf(await eventsOf(log))).toEqual(['run_start', 'error']);
+    expect(mock.requests).toHaveLength(0);
+  });
+});

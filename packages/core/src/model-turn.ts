@@ -1,0 +1,124 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { AbortedError, sleep } from './abort.js';
+import type { ErrorPayload, RunErrorCode } from './errors.js';
+import { backoffDelay, classifyError } from './retry.js';
+import { LogAppendError, type RunContext, type RunnerConfig } from './run-context.js';
+import { streamTurn, type TurnOutput } from './stream-turn.js';
+import type { ToolDefinition } from './tools.js';
+
+/** A run-ending failure, carried up to the run loop. Internal. */
+export class RunFailure extends Error {
+  readonly code: RunErrorCode;
+
+  constructor(code: RunErrorCode, message: string) {
+    super(message);
+    this.name = 'RunFailure';
+    this.code = code;
+  }
+
+  toPayload(): ErrorPayload<RunErrorCode> {
+    return { code: this.code, message: this.message };
+  }
+}
+
+const EPHEMERAL = { type: 'ephemeral' } as const;
+
+/**
+ * The Messages API request of one turn. The last system block and the last
+ * tool carry `cache_control`, so a long prompt is written to the cache once
+ * and read on every later turn.
+ */
+export function buildRequest(
+  config: Pick<RunnerConfig, 'model' | 'maxTokens' | 'thinking'>,
+  messages: Anthropic.MessageParam[],
+  system: string | Anthropic.TextBlockParam[] | undefined,
+  tools: ToolDefinition[],
+): Anthropic.MessageCreateParamsStreaming {
+  const request: Anthropic.MessageCreateParamsStreaming = {
+    model: config.model,
+    max_tokens: config.maxTokens,
+    messages,
+    stream: true,
+  };
+  const systemBlocks: Anthropic.TextBlockParam[] =
+    typeof system === 'string'
+      ? system
+        ? [{ type: 'text', text: system }]
+        : []
+      : [...(system ?? [])];
+  if (systemBlocks.length > 0) {
+    const last = systemBlocks.length - 1;
+    systemBlocks[last] = { ...systemBlocks[last]!, cache_control: EPHEMERAL };
+    request.system = systemBlocks;
+  }
+  if (tools.length > 0) {
+    const defs = [...tools];
+    const last = defs.length - 1;
+    defs[last] = { ...defs[last]!, cache_control: EPHEMERAL };
+    request.tools = defs;
+  }
+  if (config.thinking === 'adaptive') request.thinking = { type: 'adaptive' };
+  else if (config.thinking) {
+    request.thinking = { type: 'enabled', budget_tokens: config.thinking.budgetTokens };
+  }
+  return request;
+}
+
+const EXHAUSTED: Partial<Record<RunErrorCode, string>> = {
+  rate_limited: 'rate limited by the API',
+  overloaded: 'the API is overloaded',
+  stalled: 'the model stream stalled',
+  upstream_error: 'the API call failed',
+};
+
+/**
+ * One model turn with retries: each retryable failure appends `stream_retry`
+ * (with `discarded_from_seq` when the failed attempt had put deltas in the
+ * log), waits (abortably), and streams the whole turn again. Throws
+ * {@link RunFailure} when it gives up, `cancelled` when the run is cancelled.
+ */
+export async function runModelTurn(
+  ctx: RunContext,
+  request: Anthropic.MessageCreateParamsStreaming,
+): Promise<TurnOutput> {
+  const { maxRetries } = ctx.config.retry;
+  for (let retries = 0; ; retries++) {
+    let firstDeltaSeq: number | undefined;
+    try {
+      return await streamTurn(ctx, request, (seq) => {
+        firstDeltaSeq ??= seq;
+      });
+    } catch (error) {
+      if (error instanceof LogAppendError) throw error;
+      if (ctx.signal.aborted) throw cancelled();
+      const failure = classifyError(error);
+      if (!failure.retryable) throw new RunFailure(failure.code, failure.message);
+      if (retries >= maxRetries) {
+        const what = EXHAUSTED[failure.code] ?? 'the API call failed';
+        throw new RunFailure(
+          failure.code,
+          `${what} after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'}: ${failure.message}`,
+        );
+      }
+      const delay = backoffDelay(retries + 1, ctx.config.retry, failure.retryAfterMs);
+      await ctx.emit({
+        type: 'stream_retry',
+        attempt: retries + 1,
+        delay_ms: delay,
+        error: { type: failure.type, message: failure.message },
+        ...(firstDeltaSeq === undefined ? {} : { discarded_from_seq: firstDeltaSeq }),
+      });
+      try {
+        await sleep(delay, ctx.signal);
+      } catch (sleepError) {
+        if (sleepError instanceof AbortedError) throw cancelled();
+        throw sleepError;
+      }
+    }
+  }
+}
+
+/** The failure of a cancelled run. */
+export function cancelled(): RunFailure {
+  return new RunFailure('cancelled', 'the run was cancelled');
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { addCost, costOf, DEFAULT_PRICING, findModelPrice } from './pricing.js';
+
+describe('pricing', () => {
+  it('knows the current Opus, Sonnet and Haiku 4.x models by id and dated alias', () => {
+    for (const id of [
+      'claude-opus-4-5',
+      'claude-opus-4-5-20251101',
+      'claude-opus-4-1',
+      'claude-opus-4-1-20250805',
+      'claude-opus-4-20250514',
+      'claude-sonnet-4-5',
+      'claude-sonnet-4-5-20250929',
+      'claude-sonnet-4-20250514',
+      'claude-haiku-4-5',
+      'claude-haiku-4-5-20251001',
+    ]) {
+      expect(findModelPrice(id), id).toBeDefined();
+    }
+    expect(findModelPrice('claude-opus-4-1')).toEqual({
+      inputPerMTok: 15,
+      outputPerMTok: 75,
+      cacheWritePerMTok: 18.75,
+      cacheReadPerMTok: 1.5,
+    });
+    expect(findModelPrice('claude-haiku-4-5-20251001')).toEqual(
+      DEFAULT_PRICING['claude-haiku-4-5'],
+    );
+  });
+
+  it('matches a dated snapshot by prefix, but never another model', () => {
+    expect(findModelPrice('claude-sonnet-4-5-20991231')).toEqual(
+      DEFAULT_PRICING['claude-sonnet-4-5'],
+    );
+    expect(findModelPrice('claude-opus-4-9')).toBeUndefined();
+    expect(findModelPrice('claude-opus-4')).toBeUndefined();
+    expect(findModelPrice('claude-haiku-4-5-fast')).toBeUndefined();
+    expect(findModelPrice('gpt-4')).toBeUndefined();
+  });
+
+  it('lets overrides add and replace entries', () => {
+    const custom = { inputPerMTok: 1, outputPerMTok: 2, cacheWritePerMTok: 3, cacheReadPerMTok: 4 };
+    expect(findModelPrice('my-model', { 'my-model': custom })).toBe(custom);
+    expect(findModelPrice('claude-haiku-4-5', { 'claude-haiku-4-5': custom })).toBe(custom);
+    expect(findModelPrice('my-model-20260101', { 'my-model': custom })).toBe(custom);
+  });
+
+  it('prices cache writes and reads at their own rates; unknown is null', () => {
+    const usage = {
+      input_tokens: 1_000_000,
+      output_tokens: 1_000_000,
+      cache_creation_input_tokens: 1_000_000,
+      cache_read_input_tokens: 1_000_000,
+    };
+    expect(costOf(usage, findModelPrice('claude-sonnet-4-5'))).toBe(3 + 15 + 3.75 + 0.3);
+    expect(costOf(usage, undefined)).toBeNull();
+    expect(addCost(0.1, 0.2)).toBe(0.3);
+    expect(addCost(0.1, null)).toBeNull();
+  });
+});

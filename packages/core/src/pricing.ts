@@ -1,0 +1,108 @@
+import type { Usage } from './events.js';
+
+/** Prices of one model in US dollars per million tokens. */
+export interface ModelPrice {
+  /** Uncached input tokens. */
+  inputPerMTok: number;
+  /** Output tokens (thinking included). */
+  outputPerMTok: number;
+  /** Cache writes with the default 5-minute lifetime. */
+  cacheWritePerMTok: number;
+  /** Cache reads (hits). */
+  cacheReadPerMTok: number;
+}
+
+/** Model id (or alias) → prices. */
+export type PricingTable = Readonly<Record<string, ModelPrice>>;
+
+const price = (
+  inputPerMTok: number,
+  outputPerMTok: number,
+  cacheWritePerMTok: number,
+  cacheReadPerMTok: number,
+): ModelPrice =>
+  Object.freeze({ inputPerMTok, outputPerMTok, cacheWritePerMTok, cacheReadPerMTok });
+
+// Anthropic list prices (standard tier, prompts up to 200k tokens), per MTok.
+// Cache write = 1.25 × input (5-minute cache), cache read = 0.1 × input.
+const OPUS_4 = price(15, 75, 18.75, 1.5);
+const OPUS_4_5 = price(5, 25, 6.25, 0.5); // Opus 4.5 and 4.6
+const SONNET_4 = price(3, 15, 3.75, 0.3); // Sonnet 4, 4.5 and 4.6
+const HAIKU_4_5 = price(1, 5, 1.25, 0.1);
+const HAIKU_3_5 = price(0.8, 4, 1, 0.08);
+const HAIKU_3 = price(0.25, 1.25, 0.3, 0.03);
+
+/**
+ * Prices of the current Claude models, by model id and alias. A model that is
+ * in neither this table nor the `pricing` option costs `null`: the runner
+ * never guesses.
+ */
+export const DEFAULT_PRICING: PricingTable = Object.freeze({
+  'claude-opus-4-6': OPUS_4_5,
+  'claude-opus-4-5': OPUS_4_5,
+  'claude-opus-4-5-20251101': OPUS_4_5,
+  'claude-opus-4-1': OPUS_4,
+  'claude-opus-4-1-20250805': OPUS_4,
+  'claude-opus-4-0': OPUS_4,
+  'claude-opus-4-20250514': OPUS_4,
+  'claude-sonnet-4-6': SONNET_4,
+  'claude-sonnet-4-5': SONNET_4,
+  'claude-sonnet-4-5-20250929': SONNET_4,
+  'claude-sonnet-4-0': SONNET_4,
+  'claude-sonnet-4-20250514': SONNET_4,
+  'claude-haiku-4-5': HAIKU_4_5,
+  'claude-haiku-4-5-20251001': HAIKU_4_5,
+  'claude-3-5-haiku-latest': HAIKU_3_5,
+  'claude-3-5-haiku-20241022': HAIKU_3_5,
+  'claude-3-haiku-20240307': HAIKU_3,
+});
+
+// A dated snapshot of a listed alias: `<alias>-YYYYMMDD`, optionally with a
+// provider suffix (`-v1:0`). Only this shape matches by prefix, so the alias
+// `claude-opus-4-0` never prices `claude-opus-4-6`, a different model.
+const SNAPSHOT_SUFFIX = /^-\d{8}(?:$|[-@:])/;
+
+/**
+ * The price of `model`: an exact entry first, else the longest entry of which
+ * `model` is a dated snapshot (`<entry>-YYYYMMDD...`). `undefined` when
+ * unknown. `overrides` entries win over {@link DEFAULT_PRICING}.
+ */
+export function findModelPrice(
+  model: string,
+  overrides: PricingTable = {},
+): ModelPrice | undefined {
+  const table: PricingTable = { ...DEFAULT_PRICING, ...overrides };
+  const exact = Object.hasOwn(table, model) ? table[model] : undefined;
+  if (exact) return exact;
+  let best: string | undefined;
+  for (const id of Object.keys(table)) {
+    if (!model.startsWith(id) || !SNAPSHOT_SUFFIX.test(model.slice(id.length))) continue;
+    if (best === undefined || id.length > best.length) best = id;
+  }
+  return best === undefined ? undefined : table[best];
+}
+
+/**
+ * What `usage` costs at `price`, in US dollars (rounded to 1e-9), counting
+ * cache writes and cache reads at their own rates. `null` when `price` is
+ * unknown.
+ */
+export function costOf(usage: Usage, price: ModelPrice | undefined): number | null {
+  if (!price) return null;
+  const dollars =
+    (usage.input_tokens * price.inputPerMTok +
+      usage.output_tokens * price.outputPerMTok +
+      usage.cache_creation_input_tokens * price.cacheWritePerMTok +
+      usage.cache_read_input_tokens * price.cacheReadPerMTok) /
+    1_000_000;
+  return roundCost(dollars);
+}
+
+/** Sums two costs; unknown (`null`) wins, because a partial sum would be a guess. */
+export function addCost(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : roundCost(a + b);
+}
+
+function roundCost(dollars: number): number {
+  return Math.round(dollars * 1e9) / 1e9;
+}

@@ -1,0 +1,174 @@
+import type { AgentRunnerOptions, RunParams } from './agent-runner-types.js';
+import { resolveClient } from './anthropic-client.js';
+import { GatewayError } from './errors.js';
+import { consoleLogger } from './logger.js';
+import type { PricingTable } from './pricing.js';
+import { DEFAULT_RETRY } from './retry.js';
+import type { RunnerConfig } from './run-context.js';
+
+/** Default `maxTokens` of each model turn. */
+export const DEFAULT_MAX_TOKENS = 16_000;
+/** Default `maxTurns` of a run. */
+export const DEFAULT_MAX_TURNS = 20;
+
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+function invalid(message: string): never {
+  throw new GatewayError('invalid_options', message);
+}
+
+function intOption(value: unknown, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    invalid(`${name} must be an integer ≥ ${min}`);
+  }
+  return value;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
+
+/**
+ * Validates the runner's options and fills in defaults.
+ * @throws GatewayError `invalid_options`, `missing_credentials`
+ */
+export function resolveConfig(options: AgentRunnerOptions): RunnerConfig {
+  if (!isObject(options)) invalid('createAgentRunner needs an options object');
+  const logger = options.logger ?? consoleLogger;
+  if (typeof options.model !== 'string' || options.model.trim() === '')
+    invalid('model must be a non-empty string');
+  const maxTokens = intOption(options.maxTokens, 'maxTokens', DEFAULT_MAX_TOKENS, 1);
+  const maxTurns = intOption(options.maxTurns, 'maxTurns', DEFAULT_MAX_TURNS, 1);
+
+  const thinking = options.thinking ?? false;
+  if (thinking !== false && thinking !== 'adaptive') {
+    if (!isObject(thinking)) invalid("thinking must be 'adaptive', { budgetTokens } or false");
+    const budget = thinking.budgetTokens;
+    if (
+      typeof budget !== 'number' ||
+      !Number.isInteger(budget) ||
+      budget < 1024 ||
+      budget >= maxTokens
+    ) {
+      invalid('thinking.budgetTokens must be an integer ≥ 1024 and below maxTokens');
+    }
+  }
+
+  const retryIn: unknown = options.retry ?? {};
+  if (!isObject(retryIn)) invalid('retry must be an object');
+  const retry = {
+    maxRetries: intOption(retryIn.maxRetries, 'retry.maxRetries', DEFAULT_RETRY.maxRetries, 0),
+    baseDelayMs: intOption(retryIn.baseDelayMs, 'retry.baseDelayMs', DEFAULT_RETRY.baseDelayMs, 0),
+    maxDelayMs: intOption(retryIn.maxDelayMs, 'retry.maxDelayMs', DEFAULT_RETRY.maxDelayMs, 0),
+    stallTimeoutMs: intOption(
+      retryIn.stallTimeoutMs,
+      'retry.stallTimeoutMs',
+      DEFAULT_RETRY.stallTimeoutMs,
+      1,
+    ),
+  };
+
+  const tools = options.tools;
+  if (
+    tools !== undefined &&
+    (!isObject(tools) ||
+      typeof tools.definitions !== 'function' ||
+      typeof tools.execute !== 'function')
+  ) {
+    invalid('tools must be a ToolExecutor ({ definitions(), execute() })');
+  }
+
+  const hooks = options.hooks ?? {};
+  if (!isObject(hooks)) invalid('hooks must be an object');
+  for (const name of ['onToolResult', 'onToolTiming', 'onUsage'] as const) {
+    if (hooks[name] !== undefined && typeof hooks[name] !== 'function')
+      invalid(`hooks.${name} must be a function`);
+  }
+
+  const pricing = validatePricing(options.pricing ?? {});
+
+  const subAgents = options.subAgents ?? [];
+  if (!Array.isArray(subAgents)) invalid('subAgents must be an array');
+  const names = new Set<string>();
+  for (const sub of subAgents) {
+    if (!isObject(sub) || typeof sub.name !== 'string' || !TOOL_NAME.test(sub.name)) {
+      invalid('each sub-agent needs a name matching ^[a-zA-Z0-9_-]{1,64}$');
+    }
+    if (names.has(sub.name)) invalid(`two sub-agents are named ${sub.name}`);
+    names.add(sub.name);
+    if (typeof sub.description !== 'string' || typeof sub.systemPrompt !== 'string') {
+      invalid(`sub-agent ${sub.name} needs a description and a systemPrompt`);
+    }
+    intOption(sub.maxTurns, `subAgents[${sub.name}].maxTurns`, 1, 1);
+    intOption(sub.timeoutMs, `subAgents[${sub.name}].timeoutMs`, 1, 1);
+    if (sub.excludedTools !== undefined && !Array.isArray(sub.excludedTools)) {
+      invalid(`subAgents[${sub.name}].excludedTools must be an array`);
+    }
+  }
+
+  const client = resolveClient(options, logger);
+  return {
+    client,
+    model: options.model,
+    maxTokens,
+    thinking,
+    tools,
+    maxTurns,
+    retry,
+    hooks,
+    pricing,
+    subAgents: subAgents.map((sub) => ({ ...sub })),
+    logger,
+  };
+}
+
+function validatePricing(pricing: unknown): PricingTable {
+  if (!isObject(pricing)) invalid('pricing must be an object of model → prices');
+  for (const [model, price] of Object.entries(pricing)) {
+    const fields = [
+      'inputPerMTok',
+      'outputPerMTok',
+      'cacheWritePerMTok',
+      'cacheReadPerMTok',
+    ] as const;
+    if (
+      !isObject(price) ||
+      fields.some((f) => typeof price[f] !== 'number' || !(Number(price[f]) >= 0))
+    ) {
+      invalid(`pricing[${model}] needs non-negative ${fields.join(', ')}`);
+    }
+  }
+  return pricing as PricingTable;
+}
+
+/**
+ * Checks `run()`'s arguments before the run starts.
+ * @throws GatewayError `invalid_options`, `log_closed`
+ */
+export function validateRunParams(params: RunParams): void {
+  if (!isObject(params)) invalid('run() needs { messages, log }');
+  if (!Array.isArray(params.messages)) invalid('messages must be an array of MessageParam');
+  const log: unknown = params.log;
+  if (!isObject(log) || typeof log.append !== 'function') invalid('log must be an EventLog');
+  if (params.log.closed)
+    throw new GatewayError('log_closed', `event log ${params.log.id} is already closed`);
+  const system: unknown = params.system;
+  if (system !== undefined && typeof system !== 'string' && !Array.isArray(system)) {
+    invalid('system must be a string or an array of text blocks');
+  }
+  for (const key of ['sessionId', 'runId'] as const) {
+    if (params[key] !== undefined && typeof params[key] !== 'string')
+      invalid(`${key} must be a string`);
+  }
+  const signal: unknown = params.signal;
+  if (
+    signal !== undefined &&
+    !(
+      isObject(signal) &&
+      typeof signal.aborted === 'boolean' &&
+      typeof signal.addEventListener === 'function'
+    )
+  ) {
+    invalid('signal must be an AbortSignal');
+  }
+}

@@ -1,0 +1,256 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { Stream } from '@anthropic-ai/sdk/core/streaming';
+import { linkAbort } from './abort.js';
+import { emptyUsage, type Usage } from './events.js';
+import { IncompleteStreamError, StallError } from './retry.js';
+import type { RunContext } from './run-context.js';
+
+/** A tool call the model made in a turn. */
+export interface TurnToolCall {
+  id: string;
+  name: string;
+  input: unknown;
+  /** Set when the streamed input was not valid JSON. */
+  inputError?: string;
+}
+
+/** One complete model turn. */
+export interface TurnOutput {
+  /** The assistant message content, ready to send back (thinking signatures kept). */
+  content: Anthropic.ContentBlockParam[];
+  stopReason: string | null;
+  usage: Usage;
+  toolCalls: TurnToolCall[];
+}
+
+/** An `event: error` received in the middle of a stream. */
+export class StreamEventError extends Error {
+  /** Anthropic error type, e.g. `overloaded_error`. */
+  readonly type: string;
+  readonly apiMessage: string;
+
+  constructor(type: string, apiMessage: string) {
+    super(`${type}: ${apiMessage}`);
+    this.name = 'StreamEventError';
+    this.type = type;
+    this.apiMessage = apiMessage;
+  }
+}
+
+type DeltaEvent = { type: 'text_delta' | 'thinking_delta'; text: string };
+
+type Building =
+  | { kind: 'text'; text: string; citations: unknown[] }
+  | { kind: 'thinking'; thinking: string; signature: string }
+  | { kind: 'json'; block: Record<string, unknown>; json: string }
+  | { kind: 'verbatim'; block: Record<string, unknown> };
+
+/**
+ * One attempt at one model turn: streams it, appends a `thinking_delta` /
+ * `text_delta` per upstream delta (reporting the seq of the first through
+ * `onDelta`), and returns the assembled turn. Throws on any failure (the
+ * caller decides about retries); a stall — no SSE event, pings included, for
+ * `stallTimeoutMs` — aborts the request and throws {@link StallError}.
+ */
+export async function streamTurn(
+  ctx: RunContext,
+  request: Anthropic.MessageCreateParamsStreaming,
+  onDelta: (seq: number) => void,
+): Promise<TurnOutput> {
+  const stallMs = ctx.config.retry.stallTimeoutMs;
+  const attempt = new AbortController();
+  const unlink = linkAbort(ctx.signal, attempt);
+  let stalled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      attempt.abort(new StallError(stallMs));
+    }, stallMs);
+  };
+
+  try {
+    arm();
+    const response = await ctx.config.client.messages
+      .create(request, { signal: attempt.signal, maxRetries: 0 })
+      .asResponse();
+    arm();
+    const turn = new TurnBuilder();
+    let complete = false;
+    // Raw SSE (not the SDK's parsed stream) so pings count as signs of life.
+    for await (const sse of Stream.rawEvents(response, attempt)) {
+      arm();
+      if (sse.event === 'ping' || !sse.data) continue;
+      if (sse.event === 'error') throw streamEventError(sse.data);
+      const event = parseEvent(sse.data);
+      if (event.type === 'message_stop') {
+        complete = true;
+        break;
+      }
+      const delta = turn.apply(event);
+      if (delta) {
+        const entry = await ctx.emit(delta);
+        onDelta(entry.seq);
+      }
+    }
+    // An aborted body can end the iteration quietly: check why it ended.
+    if (stalled) throw new StallError(stallMs);
+    if (!complete) {
+      if (attempt.signal.aborted) throw attempt.signal.reason;
+      throw new IncompleteStreamError();
+    }
+    return turn.finish();
+  } catch (error) {
+    if (stalled) throw new StallError(stallMs);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    unlink();
+    // Releases the connection if the stream was left early.
+    attempt.abort();
+  }
+}
+
+function parseEvent(data: string): Anthropic.RawMessageStreamEvent {
+  try {
+    return JSON.parse(data) as Anthropic.RawMessageStreamEvent;
+  } catch {
+    throw new StreamEventError('api_error', 'malformed event in the stream');
+  }
+}
+
+function streamEventError(data: string): StreamEventError {
+  try {
+    const body = JSON.parse(data) as { error?: { type?: unknown; message?: unknown } };
+    const type = typeof body.error?.type === 'string' ? body.error.type : 'api_error';
+    const message = typeof body.error?.message === 'string' ? body.error.message : data;
+    return new StreamEventError(type, message);
+  } catch {
+    return new StreamEventError('api_error', data);
+  }
+}
+
+/** Assembles a turn from stream events. */
+class TurnBuilder {
+  readonly #blocks = new Map<number, Building>();
+  #usage: Usage = emptyUsage();
+  #stopReason: string | null = null;
+
+  /** Applies one event; returns the log event to append for a delta, if any. */
+  apply(event: Anthropic.RawMessageStreamEvent): DeltaEvent | undefined {
+    switch (event.type) {
+      case 'message_start':
+        this.#mergeUsage(event.message.usage as unknown as Record<string, unknown>);
+        return undefined;
+      case 'message_delta':
+        this.#stopReason = event.delta.stop_reason ?? this.#stopReason;
+        this.#mergeUsage(event.usage as unknown as Record<string, unknown>);
+        return undefined;
+      case 'content_block_start':
+        return this.#start(event.index, event.content_block as unknown as Record<string, unknown>);
+      case 'content_block_delta':
+        return this.#delta(event.index, event.delta);
+      default:
+        return undefined;
+    }
+  }
+
+  #start(index: number, block: Record<string, unknown>): DeltaEvent | undefined {
+    const str = (value: unknown): string => (typeof value === 'string' ? value : '');
+    switch (block.type) {
+      case 'text': {
+        const text = str(block.text);
+        this.#blocks.set(index, { kind: 'text', text, citations: [] });
+        return text ? { type: 'text_delta', text } : undefined;
+      }
+      case 'thinking': {
+        const thinking = str(block.thinking);
+        this.#blocks.set(index, { kind: 'thinking', thinking, signature: str(block.signature) });
+        return thinking ? { type: 'thinking_delta', text: thinking } : undefined;
+      }
+      case 'tool_use':
+      case 'server_tool_use':
+      case 'mcp_tool_use':
+        this.#blocks.set(index, { kind: 'json', block: { ...block }, json: '' });
+        return undefined;
+      default:
+        // redacted_thinking and server tool results go back exactly as received.
+        this.#blocks.set(index, { kind: 'verbatim', block: { ...block } });
+        return undefined;
+    }
+  }
+
+  #delta(index: number, delta: Anthropic.RawContentBlockDelta): DeltaEvent | undefined {
+    const block = this.#blocks.get(index);
+    if (!block) return undefined;
+    if (delta.type === 'text_delta' && block.kind === 'text') {
+      block.text += delta.text;
+      return { type: 'text_delta', text: delta.text };
+    }
+    if (delta.type === 'thinking_delta' && block.kind === 'thinking') {
+      block.thinking += delta.thinking;
+      return { type: 'thinking_delta', text: delta.thinking };
+    }
+    if (delta.type === 'signature_delta' && block.kind === 'thinking')
+      block.signature += delta.signature;
+    else if (delta.type === 'input_json_delta' && block.kind === 'json')
+      block.json += delta.partial_json;
+    else if (delta.type === 'citations_delta' && block.kind === 'text')
+      block.citations.push(delta.citation);
+    return undefined;
+  }
+
+  #mergeUsage(usage: Record<string, unknown> | null | undefined): void {
+    if (!usage) return;
+    for (const key of Object.keys(this.#usage) as (keyof Usage)[]) {
+      const value = usage[key];
+      if (typeof value === 'number') this.#usage[key] = value;
+    }
+  }
+
+  finish(): TurnOutput {
+    const content: Anthropic.ContentBlockParam[] = [];
+    const toolCalls: TurnToolCall[] = [];
+    const indexes = [...this.#blocks.keys()].sort((a, b) => a - b);
+    for (const index of indexes) {
+      const block = this.#blocks.get(index)!;
+      if (block.kind === 'text') {
+        // The API refuses empty text blocks in a request; drop them.
+        if (block.text === '') continue;
+        content.push(
+          block.citations.length > 0
+            ? ({
+                type: 'text',
+                text: block.text,
+                citations: block.citations,
+              } as Anthropic.TextBlockParam)
+            : { type: 'text', text: block.text },
+        );
+      } else if (block.kind === 'thinking') {
+        content.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
+      } else if (block.kind === 'verbatim') {
+        content.push(block.block as unknown as Anthropic.ContentBlockParam);
+      } else {
+        let input: unknown = block.block.input ?? {};
+        let inputError: string | undefined;
+        if (block.json.trim() !== '') {
+          try {
+            input = JSON.parse(block.json);
+          } catch {
+            inputError = 'the model sent tool input that is not valid JSON';
+            input = {};
+          }
+        }
+        const param: Record<string, unknown> = { ...block.block, input };
+        content.push(param as unknown as Anthropic.ContentBlockParam);
+        if (block.block.type === 'tool_use') {
+          const call: TurnToolCall = { id: String(param.id), name: String(param.name), input };
+          if (inputError) call.inputError = inputError;
+          toolCalls.push(call);
+        }
+      }
+    }
+    return { content, stopReason: this.#stopReason, usage: { ...this.#usage }, toolCalls };
+  }
+}

@@ -1,0 +1,194 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { linkAbort } from './abort.js';
+import type { RunParams, RunResult, ThinkingOption } from './agent-runner-types.js';
+import type { Usage } from './events.js';
+import { createEventLog } from './memory-event-log.js';
+import type { RunnerConfig } from './run-context.js';
+import type { SubAgentDispatch } from './tool-calls.js';
+import type { ToolDefinition, ToolExecutor } from './tools.js';
+
+/** A sub-agent: a tool the model calls with `{ task }` to delegate to a child run. */
+export interface SubAgentConfig {
+  /** Tool name (`^[a-zA-Z0-9_-]{1,64}$`). */
+  name: string;
+  /** Tool description: tells the model when to delegate. */
+  description: string;
+  /** The child run's system prompt. */
+  systemPrompt: string;
+  /** Tools of the parent's executor the child may not use. @default [] */
+  excludedTools?: string[];
+  /** Model turns of the child run. @default 10 */
+  maxTurns?: number;
+  /** The child is cancelled after this long; the call fails with `tool_timeout`. @default 300000 */
+  timeoutMs?: number;
+  /** @default the parent's model */
+  model?: string;
+  /** @default the parent's maxTokens */
+  maxTokens?: number;
+  /** @default the parent's thinking */
+  thinking?: ThinkingOption;
+}
+
+/** What a sub-agent call returns to the parent model. */
+export interface SubAgentResult {
+  /** The child's final text. */
+  response: string;
+  /** Names of the tools the child called, in first-use order, each once. */
+  tools_used: string[];
+  usage: Usage;
+}
+
+/** Default `maxTurns` of a sub-agent. */
+export const DEFAULT_SUB_AGENT_MAX_TURNS = 10;
+/** Default `timeoutMs` of a sub-agent. */
+export const DEFAULT_SUB_AGENT_TIMEOUT_MS = 300_000;
+
+/** The tool definition the model sees for a sub-agent. */
+export function subAgentToolDefinition(sub: SubAgentConfig): ToolDefinition {
+  return {
+    name: sub.name,
+    description: sub.description,
+    input_schema: {
+      type: 'object',
+      properties: {
+        task: {
+          type: 'string',
+          description: 'The task to delegate, with all the context it needs.',
+        },
+      },
+      required: ['task'],
+    },
+  };
+}
+
+/** Runs a child run with the child's settings (injected to avoid an import cycle). */
+export type RunChild = (config: RunnerConfig, params: RunParams) => Promise<RunResult>;
+
+/**
+ * One dispatcher per sub-agent for a run. Each call runs a child runner with
+ * its own event log, cancelled with the parent's signal or after `timeoutMs`.
+ * `onSpend` receives the child's usage and cost so the parent can count them.
+ */
+export function createSubAgentDispatchers(
+  parent: RunnerConfig,
+  runChild: RunChild,
+  onSpend: (usage: Usage, costUsd: number | null) => void,
+): Map<string, SubAgentDispatch> {
+  const dispatchers = new Map<string, SubAgentDispatch>();
+  for (const sub of parent.subAgents) {
+    const config = childConfig(parent, sub);
+    const timeoutMs = sub.timeoutMs ?? DEFAULT_SUB_AGENT_TIMEOUT_MS;
+    dispatchers.set(sub.name, async (call, toolCtx) => {
+      const task = (call.input as { task?: unknown } | null)?.task;
+      if (typeof task !== 'string' || task.trim() === '') {
+        return {
+          error: { code: 'invalid_input', message: 'input needs a non-empty string "task"' },
+        };
+      }
+      const controller = new AbortController();
+      const unlink = linkAbort(toolCtx.signal, controller);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, timeoutMs);
+      const log = createEventLog({
+        meta: {
+          sessionId: toolCtx.sessionId,
+          parentRunId: toolCtx.runId,
+          toolUseId: call.id,
+          subAgent: sub.name,
+        },
+      });
+      try {
+        const result = await runChild(config, {
+          messages: [{ role: 'user', content: task }],
+          system: sub.systemPrompt,
+          log,
+          signal: controller.signal,
+          sessionId: toolCtx.sessionId,
+        });
+        onSpend(result.usage, result.costUsd);
+        if (timedOut) {
+          return {
+            error: {
+              code: 'tool_timeout',
+              message: `sub-agent ${sub.name} timed out after ${timeoutMs} ms`,
+            },
+          };
+        }
+        if (result.error?.code === 'cancelled') {
+          return { error: { code: 'cancelled', message: 'the run was cancelled' } };
+        }
+        if (result.error) {
+          return {
+            error: {
+              code: 'tool_error',
+              message: `sub-agent ${sub.name} failed (${result.error.code}): ${result.error.message}`,
+            },
+          };
+        }
+        const output: SubAgentResult = {
+          response: finalText(result.messages),
+          tools_used: toolsUsed(result.messages.slice(1)),
+          usage: result.usage,
+        };
+        return { result: output, source: 'local' };
+      } finally {
+        clearTimeout(timer);
+        unlink();
+      }
+    });
+  }
+  return dispatchers;
+}
+
+function childConfig(parent: RunnerConfig, sub: SubAgentConfig): RunnerConfig {
+  return {
+    ...parent,
+    model: sub.model ?? parent.model,
+    maxTokens: sub.maxTokens ?? parent.maxTokens,
+    thinking: sub.thinking ?? parent.thinking,
+    maxTurns: sub.maxTurns ?? DEFAULT_SUB_AGENT_MAX_TURNS,
+    tools: withoutTools(parent.tools, sub.excludedTools ?? []),
+    // The parent counts the child's spend in its own onUsage; children do not nest.
+    hooks: { onToolResult: parent.hooks.onToolResult, onToolTiming: parent.hooks.onToolTiming },
+    subAgents: [],
+  };
+}
+
+function withoutTools(
+  tools: ToolExecutor | undefined,
+  excluded: string[],
+): ToolExecutor | undefined {
+  if (!tools || excluded.length === 0) return tools;
+  const hidden = new Set(excluded);
+  return {
+    definitions: async () => (await tools.definitions()).filter((def) => !hidden.has(def.name)),
+    execute: (call, ctx) =>
+      hidden.has(call.name)
+        ? Promise.resolve({
+            error: { code: 'unknown_tool', message: `no tool named ${call.name}` },
+          })
+        : tools.execute(call, ctx),
+  };
+}
+
+function finalText(messages: Anthropic.MessageParam[]): string {
+  const last = messages.at(-1);
+  if (!last || last.role !== 'assistant') return '';
+  if (typeof last.content === 'string') return last.content;
+  return last.content
+    .filter((block): block is Anthropic.TextBlockParam => block.type === 'text')
+    .map((block) => block.text)
+    .join('');
+}
+
+function toolsUsed(messages: Anthropic.MessageParam[]): string[] {
+  const names = new Set<string>();
+  for (const message of messages) {
+    if (message.role !== 'assistant' || typeof message.content === 'string') continue;
+    for (const block of message.content) if (block.type === 'tool_use') names.add(block.name);
+  }
+  return [...names];
+}

@@ -1,0 +1,186 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { MockRequestInfo, MockTurn } from '@claude-gateway/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StreamCompleteEvent } from './events.js';
+import { createEventLog } from './memory-event-log.js';
+import {
+  bodyOf,
+  closeMocks,
+  eventsOf,
+  localTools,
+  runnerFor,
+  startMock,
+} from './runner-test-helpers.js';
+
+afterEach(closeMocks);
+
+const user = (content: string): Anthropic.MessageParam => ({ role: 'user', content });
+
+/** True when the request's last message carries a tool_result. */
+function answersTool(request: MockRequestInfo): boolean {
+  const last = request.body.messages.at(-1);
+  return Array.isArray(last?.content) && last.content.some((block) => block.type === 'tool_result');
+}
+
+describe('agent runner: prompt caching, usage and cost', () => {
+  it('marks the last system block and the last tool with cache_control', async () => {
+    const mock = await startMock([
+      { blocks: [{ type: 'text', text: 'a' }] },
+      { blocks: [{ type: 'text', text: 'b' }] },
+    ]);
+    const tools = localTools({ one: () => 1, two: () => 2 });
+    const runner = runnerFor(mock, { tools });
+    await runner.run({ messages: [user('x')], system: 'You are terse.', log: createEventLog() });
+    const body = bodyOf(mock, 0);
+    expect(body.system).toEqual([
+      { type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } },
+    ]);
+    const sentTools = body.tools as Anthropic.Tool[];
+    expect(sentTools.map((t) => [t.name, t.cache_control])).toEqual([
+      ['one', undefined],
+      ['two', { type: 'ephemeral' }],
+    ]);
+    expect(body).not.toHaveProperty('thinking');
+
+    await runner.run({
+      messages: [user('x')],
+      system: [
+        { type: 'text', text: 'Part one.' },
+        { type: 'text', text: 'Part two.' },
+      ],
+      log: createEventLog(),
+    });
+    expect(bodyOf(mock, 1).system).toEqual([
+      { type: 'text', text: 'Part one.' },
+      { type: 'text', text: 'Part two.', cache_control: { type: 'ephemeral' } },
+    ]);
+  });
+
+  it('sums usage over turns, cache tokens included, and prices it', async () => {
+    const script = (request: MockRequestInfo): MockTurn =>
+      answersTool(request)
+        ? {
+            blocks: [{ type: 'text', text: 'Done.' }],
+            usage: {
+              input_tokens: 50,
+              output_tokens: 100,
+              cache_creation_input_tokens: 0,
+              cache_read_input_tokens: 3000,
+            },
+          }
+        : {
+            blocks: [{ type: 'tool_use', id: 'toolu_u', name: 'one', input: {} }],
+            usage: {
+              input_tokens: 1000,
+              output_tokens: 200,
+              cache_creation_input_tokens: 3000,
+              cache_read_input_tokens: 0,
+            },
+          };
+    const mock = await startMock(script);
+    const log = createEventLog();
+    const result = await runnerFor(mock, {
+      tools: localTools({ one: () => 1 }),
+      model: 'claude-haiku-4-5',
+    }).run({
+      messages: [user('x')],
+      log,
+    });
+    const events = await eventsOf(log);
+    expect(events.filter((e) => e.type === 'usage')).toEqual([
+      {
+        type: 'usage',
+        turn: 1,
+        usage: {
+          input_tokens: 1000,
+          output_tokens: 200,
+          cache_creation_input_tokens: 3000,
+          cache_read_input_tokens: 0,
+        },
+      },
+      {
+        type: 'usage',
+        turn: 2,
+        usage: {
+          input_tokens: 50,
+          output_tokens: 100,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 3000,
+        },
+      },
+    ]);
+    const total = {
+      input_tokens: 1050,
+      output_tokens: 300,
+      cache_creation_input_tokens: 3000,
+      cache_read_input_tokens: 3000,
+    };
+    // Haiku 4.5: $1 in, $5 out, $1.25 cache write, $0.10 cache read per MTok.
+    const cost = (1050 * 1 + 300 * 5 + 3000 * 1.25 + 3000 * 0.1) / 1e6;
+    const complete = events.at(-1) as StreamCompleteEvent;
+    expect(complete).toEqual({
+      type: 'stream_complete',
+      stop_reason: 'end_turn',
+      usage: total,
+      cost_usd: cost,
+      turns: 2,
+    });
+    expect(result.usage).toEqual(total);
+    expect(result.costUsd).toBe(cost);
+  });
+
+  it('reads the cache on the second turn (simulated by the scripted server)', async () => {
+    const script = (request: MockRequestInfo): MockTurn =>
+      answersTool(request)
+        ? { blocks: [{ type: 'text', text: 'Done.' }] }
+        : { blocks: [{ type: 'tool_use', id: 'toolu_c', name: 'one', input: {} }] };
+    const mock = await startMock(script);
+    const log = createEventLog();
+    await runnerFor(mock, { tools: localTools({ one: () => 1 }) }).run({
+      messages: [user('x')],
+      system: 'A long and stable system prompt. '.repeat(50),
+      log,
+    });
+    const usages = (await eventsOf(log)).filter((e) => e.type === 'usage').map((e) => e.usage);
+    expect(usages[0]!.cache_creation_input_tokens).toBeGreaterThan(0);
+    expect(usages[1]!.cache_read_input_tokens).toBeGreaterThan(0);
+  });
+
+  it('reports cost_usd null for an unknown model, and prices it from the pricing option', async () => {
+    const mock = await startMock([
+      { blocks: [{ type: 'text', text: 'a' }], usage: { input_tokens: 10, output_tokens: 10 } },
+      {
+        blocks: [{ type: 'text', text: 'b' }],
+        usage: {
+          input_tokens: 1_000_000,
+          output_tokens: 0,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 0,
+        },
+      },
+    ]);
+    const unknown = createEventLog();
+    const result = await runnerFor(mock, { model: 'claude-unknown-9' }).run({
+      messages: [user('x')],
+      log: unknown,
+    });
+    expect(result.costUsd).toBeNull();
+    expect((await eventsOf(unknown)).at(-1)).toMatchObject({
+      type: 'stream_complete',
+      cost_usd: null,
+    });
+
+    const priced = await runnerFor(mock, {
+      model: 'claude-unknown-9',
+      pricing: {
+        'claude-unknown-9': {
+          inputPerMTok: 2,
+          outputPerMTok: 4,
+          cacheWritePerMTok: 3,
+          cacheReadPerMTok: 0.2,
+        },
+      },
+    }).run({ messages: [user('x')], log: createEventLog() });
+    expect(priced.costUsd).toBe(2);
+  });
+});
