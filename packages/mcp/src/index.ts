@@ -1,1 +1,20 @@
-export {};
+export {
+  createMcpClientManager,
+  type McpClientManager,
+  type McpClientManagerEvents,
+  type McpClientManagerOptions,
+  type McpServerStatus,
+} from './mcp-client-manager.js';
+export type { McpServerState, RestartOptions } from './server-connection.js';
+export type {
+  McpHttpServerConfig,
+  McpServerConfig,
+  McpStdioServerConfig,
+} from './server-config.js';
+export { loadMcpConfig, type LoadMcpConfigOptions, type LoadedServer } from './load-config.js';
+export { expandEnv, type EnvSource, type ExpandResult } from './env-expand.js';
+export { sanitizeToolName, TOOL_NAME_PATTERN, type ToolRename } from './tool-names.js';
+export {
+  ProcessGroupTransport,
+  type ProcessGroupTransportOptions,
+} from './process-group-transport.js';

@@ -1,0 +1,93 @@
+import type { ToolOutcome, ToolResultContentBlock } from '@claude-gateway/core';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+
+type McpBlock = CallToolResult['content'][number];
+
+const imageTypes = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+type ImageMediaType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp';
+
+/** An MCP block the model can see, as an Anthropic block; `undefined` for text (it goes in `result`). */
+function toAnthropicBlock(block: McpBlock): ToolResultContentBlock | undefined {
+  switch (block.type) {
+    case 'text':
+      return undefined;
+    case 'image':
+      if (imageTypes.has(block.mimeType)) {
+        return {
+          type: 'image',
+          source: {
+            type: 'base64',
+            media_type: block.mimeType as ImageMediaType,
+            data: block.data,
+          },
+        };
+      }
+      return { type: 'text', text: `[image of type ${block.mimeType} omitted: not supported]` };
+    case 'audio':
+      return { type: 'text', text: `[audio of type ${block.mimeType} omitted: not supported]` };
+    case 'resource_link':
+      return {
+        type: 'text',
+        text: `[resource ${block.uri}${block.name ? ` "${block.name}"` : ''}]`,
+      };
+    case 'resource': {
+      const resource = block.resource;
+      if ('text' in resource && typeof resource.text === 'string') {
+        return { type: 'text', text: `[resource ${resource.uri}]\n${resource.text}` };
+      }
+      if ('blob' in resource && resource.mimeType === 'application/pdf') {
+        return {
+          type: 'document',
+          source: { type: 'base64', media_type: 'application/pdf', data: resource.blob },
+        };
+      }
+      if ('blob' in resource && resource.mimeType && imageTypes.has(resource.mimeType)) {
+        return {
+          type: 'image',
+          source: {
+            type: 'base64',
+            media_type: resource.mimeType as ImageMediaType,
+            data: resource.blob,
+          },
+        };
+      }
+      return {
+        type: 'text',
+        text: `[resource ${resource.uri} of type ${resource.mimeType ?? 'unknown'}]`,
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function joinedText(content: readonly McpBlock[]): string | undefined {
+  const texts = content.flatMap((block) => (block.type === 'text' ? [block.text] : []));
+  return texts.length > 0 ? texts.join('\n') : undefined;
+}
+
+/**
+ * Maps an MCP `CallToolResult` to an outcome: `structuredContent`, else the
+ * text parsed as JSON, else `{ text }`; images and other blocks go to
+ * `content` as Anthropic blocks. `isError: true` becomes `mcp_error` with the
+ * server's text.
+ */
+export function mapCallToolResult(result: CallToolResult, source: string): ToolOutcome {
+  const content = Array.isArray(result.content) ? result.content : [];
+  const text = joinedText(content);
+  if (result.isError === true) {
+    return { error: { code: 'mcp_error', message: text ?? 'the tool reported an error' }, source };
+  }
+  const blocks = content.map(toAnthropicBlock).filter((b): b is ToolResultContentBlock => !!b);
+  let value: unknown = null;
+  if (result.structuredContent !== undefined) {
+    value = result.structuredContent;
+  } else if (text !== undefined) {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = { text };
+    }
+  }
+  return blocks.length > 0 ? { result: value, content: blocks, source } : { result: value, source };
+}

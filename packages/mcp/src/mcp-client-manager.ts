@@ -1,0 +1,368 @@
+import {
+  GatewayError,
+  consoleLogger,
+  errorMessage,
+  type Logger,
+  type ToolDefinition,
+  type ToolOutcome,
+  type ToolSource,
+  type ToolSourceCallOptions,
+} from '@claude-gateway/core';
+import type { EnvSource } from './env-expand.js';
+import { loadMcpConfig, type LoadedServer } from './load-config.js';
+import type { McpServerConfig } from './server-config.js';
+import {
+  ServerConnection,
+  type ConnectionSettings,
+  type McpServerState,
+  type RestartOptions,
+} from './server-connection.js';
+import { assignToolNames, type NameAssignment, type ToolRename } from './tool-names.js';
+
+/** Options of {@link createMcpClientManager}. */
+export interface McpClientManagerOptions {
+  /** Inline servers (no `${VAR}` expansion); they override same-named file entries. */
+  servers?: Record<string, McpServerConfig>;
+  /** A `~/.claude.json`-style file: top-level `mcpServers` and `projects[cwd].mcpServers`. Not read unless given. */
+  configPath?: string;
+  /** A `.mcp.json` file. Not read unless given. */
+  mcpJsonPath?: string;
+  /** Selects the project entry of `configPath`. @default process.cwd() */
+  cwd?: string;
+  /** Variables for `${VAR}` / `${VAR:-default}` in config files. @default process.env */
+  env?: EnvSource;
+  /** Only these servers are used. @default all configured servers */
+  allowedServers?: Iterable<string>;
+  /** Tool names reserved for other tools; MCP tools with these names are skipped. @default [] */
+  builtinToolNames?: Iterable<string>;
+  /** Expose every tool as `<server>__<tool>`. @default false */
+  prefixTools?: boolean;
+  /** Time for one server to spawn, initialize and list its tools. @default 15000 */
+  startupTimeoutMs?: number;
+  /** Time a call may go without a response or progress notification. @default 30000 */
+  callTimeoutMs?: number;
+  /** Per-server call timeouts, by server name; a call's own `timeoutMs` still wins. @default {} */
+  timeoutOverrides?: Record<string, number>;
+  /** Hard cap on a call however much progress it reports. @default 300000 */
+  maxTotalTimeoutMs?: number;
+  /** Restart policy after an unexpected exit. @default { maxAttempts: 5, initialDelayMs: 500, maxDelayMs: 30000 } */
+  restart?: RestartOptions;
+  /** Each shutdown step (stdin closed → SIGTERM → SIGKILL to the group) waits this long. @default 2000 */
+  killGraceMs?: number;
+  /** Give stdio servers the whole `process.env` (plus their `env`) instead of the default set. @default false */
+  inheritEnv?: boolean;
+  /** Client name and version sent in `initialize`. @default { name: 'claude-gateway', version: '0.0.0' } */
+  clientInfo?: { name: string; version: string };
+  /** Called with the full status on every server state change. */
+  onStatusChange?: (status: McpServerStatus[]) => void;
+  /** Called with the tool list whenever it changes. */
+  onToolsChange?: (tools: ToolDefinition[]) => void;
+  /** @default consoleLogger */
+  logger?: Logger;
+}
+
+/** One server in {@link McpClientManager.status}. */
+export interface McpServerStatus {
+  name: string;
+  state: McpServerState;
+  /** Why it failed (or why it is restarting). */
+  error?: string;
+  /** Exposed names of its tools (empty unless ready). */
+  tools: string[];
+  /** Tools exposed under another name than the server's. */
+  renamed: ToolRename[];
+  /** Tools left out because their name is a builtin. */
+  skipped: string[];
+  /** Successful restarts so far. */
+  restarts: number;
+  /** Process group id of a stdio server while it runs (`connecting` or `ready`). */
+  pid?: number;
+}
+
+/** Events of {@link McpClientManager.on}. */
+export interface McpClientManagerEvents {
+  status: (status: McpServerStatus[]) => void;
+  tools: (tools: ToolDefinition[]) => void;
+}
+
+/** A `ToolSource` over MCP servers with lifecycle control. */
+export interface McpClientManager extends ToolSource {
+  /**
+   * Reads the config and connects every server in parallel. Resolves with
+   * the status once each is ready or failed; rejects only for a bad config
+   * (`invalid_config`) or an aborted `signal` (`cancelled`). Idempotent.
+   */
+  startup(options?: { signal?: AbortSignal }): Promise<McpServerStatus[]>;
+  /** Closes every server and its process group. Idempotent; bounded by about 3 × `killGraceMs`. */
+  shutdown(): Promise<void>;
+  /** Every configured server, in config order. */
+  status(): McpServerStatus[];
+  /** Tools of ready servers; starts the manager first if needed. */
+  listTools(): Promise<ToolDefinition[]>;
+  /** Calls a tool by its exposed name; starts the manager first if needed. Never rejects for a tool failure. */
+  callTool(name: string, input: unknown, options?: ToolSourceCallOptions): Promise<ToolOutcome>;
+  /** Subscribes to status or tool-list changes; returns the unsubscribe function. */
+  on<E extends keyof McpClientManagerEvents>(
+    event: E,
+    listener: McpClientManagerEvents[E],
+  ): () => void;
+}
+
+/**
+ * Creates an MCP client manager: stdio servers in their own process group,
+ * streamable HTTP servers, tool naming per the gateway's rules, timeouts,
+ * cancellation and restarts.
+ *
+ * @example
+ * ```ts
+ * const mcp = createMcpClientManager({ mcpJsonPath: '.mcp.json' });
+ * await mcp.startup();
+ * const tools = await mcp.listTools();
+ * const outcome = await mcp.callTool('echo', { message: 'hi' });
+ * await mcp.shutdown();
+ * ```
+ */
+export function createMcpClientManager(options: McpClientManagerOptions = {}): McpClientManager {
+  const logger = options.logger ?? consoleLogger;
+  const prefixTools = options.prefixTools ?? false;
+  const builtins = new Set(options.builtinToolNames ?? []);
+  const callTimeoutMs = options.callTimeoutMs ?? 30_000;
+  const maxTotalTimeoutMs = options.maxTotalTimeoutMs ?? 300_000;
+  const overrides = options.timeoutOverrides ?? {};
+  const listeners = {
+    status: new Set<McpClientManagerEvents['status']>(),
+    tools: new Set<McpClientManagerEvents['tools']>(),
+  };
+  if (options.onStatusChange) listeners.status.add(options.onStatusChange);
+  if (options.onToolsChange) listeners.tools.add(options.onToolsChange);
+
+  let entries: LoadedServer[] = [];
+  const connections = new Map<string, ServerConnection>();
+  let naming: NameAssignment = { routes: new Map(), servers: new Map() };
+  const warnedRenames = new Set<string>();
+  let lastToolsKey = '';
+  let started: Promise<McpServerStatus[]> | undefined;
+  let stopped: Promise<void> | undefined;
+
+  const settings: ConnectionSettings = {
+    startupTimeoutMs: options.startupTimeoutMs ?? 15_000,
+    killGraceMs: options.killGraceMs ?? 2000,
+    inheritEnv: options.inheritEnv ?? false,
+    restart: {
+      maxAttempts: options.restart?.maxAttempts ?? 5,
+      initialDelayMs: options.restart?.initialDelayMs ?? 500,
+      maxDelayMs: options.restart?.maxDelayMs ?? 30_000,
+    },
+    clientInfo: options.clientInfo ?? { name: 'claude-gateway', version: '0.0.0' },
+    logger,
+    onChange: () => changed(),
+  };
+
+  function emit<E extends keyof McpClientManagerEvents>(
+    event: E,
+    value: Parameters<McpClientManagerEvents[E]>[0],
+  ): void {
+    for (const listener of listeners[event]) {
+      try {
+        (listener as (v: typeof value) => void)(value);
+      } catch (error) {
+        logger.warn(`MCP client manager: a "${event}" listener threw`, {
+          error: errorMessage(error),
+        });
+      }
+    }
+  }
+
+  function renameNames(): void {
+    naming = assignToolNames(
+      [...connections.values()].map((c) => ({ server: c.name, tools: c.tools.map((t) => t.name) })),
+      { prefixTools, builtinToolNames: builtins },
+    );
+    for (const [server, { renamed }] of naming.servers) {
+      for (const { from, to } of renamed) {
+        const key = `${server}\u0000${from}\u0000${to}`;
+        if (warnedRenames.has(key)) continue;
+        warnedRenames.add(key);
+        logger.warn(`MCP tool "${from}" of server "${server}" is exposed as "${to}"`, {
+          server,
+          from,
+          to,
+        });
+      }
+    }
+  }
+
+  function definitions(): ToolDefinition[] {
+    const tools: ToolDefinition[] = [];
+    for (const connection of connections.values()) {
+      if (connection.state !== 'ready') continue;
+      const exposed = naming.servers.get(connection.name)?.exposed;
+      for (const tool of connection.tools) {
+        const name = exposed?.get(tool.name);
+        if (name === undefined) continue;
+        const description = tool.description ?? tool.title;
+        tools.push({
+          name,
+          ...(description !== undefined && { description }),
+          input_schema: { ...tool.inputSchema, type: 'object' },
+        });
+      }
+    }
+    return tools;
+  }
+
+  function changed(): void {
+    renameNames();
+    emit('status', status());
+    const tools = definitions();
+    const key = JSON.stringify(tools);
+    if (key !== lastToolsKey) {
+      lastToolsKey = key;
+      emit('tools', tools);
+    }
+  }
+
+  function status(): McpServerStatus[] {
+    return entries.map((entry): McpServerStatus => {
+      const connection = connections.get(entry.name);
+      if (!connection) {
+        const state = stopped ? 'closed' : 'failed';
+        return {
+          name: entry.name,
+          state,
+          error: entry.problem ?? 'not started',
+          tools: [],
+          renamed: [],
+          skipped: [],
+          restarts: 0,
+        };
+      }
+      const names = naming.servers.get(entry.name);
+      const ready = connection.state === 'ready';
+      const pid = connection.pid;
+      return {
+        name: entry.name,
+        state: connection.state,
+        ...(connection.error !== undefined &&
+          connection.state !== 'ready' && { error: connection.error }),
+        tools: ready && names ? [...names.exposed.values()] : [],
+        renamed: names?.renamed ?? [],
+        skipped: names?.skipped ?? [],
+        restarts: connection.restarts,
+        ...(pid !== undefined && (ready || connection.state === 'connecting') && { pid }),
+      };
+    });
+  }
+
+  async function doStartup(signal?: AbortSignal): Promise<McpServerStatus[]> {
+    entries = await loadMcpConfig({
+      ...(options.servers && { servers: options.servers }),
+      ...(options.configPath !== undefined && { configPath: options.configPath }),
+      ...(options.mcpJsonPath !== undefined && { mcpJsonPath: options.mcpJsonPath }),
+      ...(options.cwd !== undefined && { cwd: options.cwd }),
+      ...(options.env && { env: options.env }),
+      ...(options.allowedServers && { allowedServers: options.allowedServers }),
+      logger,
+    });
+    if (stopped) return status();
+    for (const entry of entries) {
+      if (entry.config)
+        connections.set(entry.name, new ServerConnection(entry.name, entry.config, settings));
+    }
+    changed();
+    const cancelled = new Promise<never>((_, reject) => {
+      if (!signal) return;
+      const fail = () => reject(new GatewayError('cancelled', 'MCP startup was cancelled'));
+      if (signal.aborted) fail();
+      else signal.addEventListener('abort', fail, { once: true });
+    });
+    cancelled.catch(() => undefined);
+    await Promise.race([
+      Promise.all([...connections.values()].map((c) => c.start(signal))),
+      cancelled,
+    ]);
+    for (const s of status()) {
+      if (s.state === 'failed')
+        logger.error(`MCP server "${s.name}" failed to start: ${s.error ?? ''}`);
+    }
+    return status();
+  }
+
+  // If the process exits without shutdown() (an uncaught error, process.exit),
+  // the detached groups would outlive it: kill them, synchronously.
+  function killOnExit(): void {
+    for (const connection of connections.values()) {
+      const pid = connection.pid;
+      if (pid === undefined) continue;
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  async function ready(): Promise<void> {
+    await (started ?? manager.startup());
+  }
+
+  const manager: McpClientManager = {
+    startup(opts) {
+      if (!started && !stopped) process.once('exit', killOnExit);
+      started ??= doStartup(opts?.signal);
+      return started;
+    },
+
+    shutdown() {
+      stopped ??= (async () => {
+        await Promise.all([...connections.values()].map((c) => c.close()));
+        process.off('exit', killOnExit);
+        changed();
+      })();
+      return stopped;
+    },
+
+    status,
+
+    async listTools() {
+      if (stopped) return [];
+      await ready();
+      return definitions();
+    },
+
+    async callTool(name, input, callOptions = {}) {
+      if (!stopped) await ready();
+      const route = naming.routes.get(name);
+      const connection = route && connections.get(route.server);
+      if (!route || !connection) {
+        return { error: { code: 'unknown_tool', message: `no MCP tool named "${name}"` } };
+      }
+      if (
+        input !== undefined &&
+        input !== null &&
+        (typeof input !== 'object' || Array.isArray(input))
+      ) {
+        return {
+          error: { code: 'invalid_input', message: 'MCP tool input must be a JSON object' },
+          source: connection.source,
+        };
+      }
+      return connection.call({
+        tool: route.tool,
+        input: (input ?? {}) as Record<string, unknown>,
+        signal: callOptions.signal,
+        timeoutMs: callOptions.timeoutMs ?? overrides[route.server] ?? callTimeoutMs,
+        maxTotalTimeoutMs,
+      });
+    },
+
+    on(event, listener) {
+      const set = listeners[event] as Set<typeof listener>;
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+      };
+    },
+  };
+  return manager;
+}

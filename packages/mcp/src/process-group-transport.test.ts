@@ -1,0 +1,102 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
+import { ProcessGroupTransport } from './process-group-transport.js';
+import { processAlive } from './test-servers.js';
+
+/** Pids of live processes in process group `pgid` (field 5 of /proc/<pid>/stat). */
+function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z' && Number(fields[2]) === pgid) members.push(Number(name));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return members;
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(check()).toBe(true);
+}
+
+it('runs the server in its own group and escalates to SIGKILL for a group that ignores SIGTERM', async () => {
+  const transport = new ProcessGroupTransport({
+    command: 'sh',
+    // The shell ignores SIGTERM and keeps two sleeping children; stdin EOF means nothing to it.
+    args: ['-c', 'trap "" TERM; echo ready >&2; sleep 600 & sleep 600 & wait'],
+    killGraceMs: 200,
+  });
+  let closed = 0;
+  transport.onclose = () => void (closed += 1);
+  await transport.start();
+  const pid = transport.pid!;
+  await until(() => transport.stderrTail().includes('ready') && groupMembers(pid).length === 3);
+  expect(groupMembers(process.pid)).not.toContain(pid);
+  const members = groupMembers(pid);
+  await transport.close();
+  await transport.close();
+  for (const member of members) expect(processAlive(member)).toBe(false);
+  expect(closed).toBe(1);
+  expect(transport.exitInfo).toEqual({ code: null, signal: 'SIGKILL' });
+});
+
+it('kills what the server left behind when it exits on its own, and keeps a bounded stderr tail', async () => {
+  const transport = new ProcessGroupTransport({
+    command: 'sh',
+    args: ['-c', 'sleep 600 & echo $! >&2; head -c 5000 /dev/zero | tr "\\0" x >&2; exit 7'],
+    stderrLimit: 100,
+    killGraceMs: 500,
+  });
+  const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
+  await transport.start();
+  const pid = transport.pid!;
+  await closed;
+  expect(transport.exitInfo).toEqual({ code: 7, signal: null });
+  expect(groupMembers(pid)).toEqual([]);
+  expect(transport.stderrTail().length).toBeLessThanOrEqual(100);
+  expect(transport.stderrTail()).toMatch(/x+$/);
+  await expect(transport.send({ jsonrpc: '2.0', method: 'ping', id: 1 })).rejects.toThrow(
+    'Not connected',
+  );
+});
+
+it('passes only the default environment plus env, and reports a missing command', async () => {
+  const transport = new ProcessGroupTransport({
+    command: 'sh',
+    args: ['-c', 'env >&2'],
+    env: { EXTRA: 'yes' },
+  });
+  const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
+  await transport.start();
+  await closed;
+  const names = transport
+    .stderrTail()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('=')[0]);
+  expect(names).toContain('EXTRA');
+  expect(names).toContain('PATH');
+  const allowed = new Set([
+    'HOME',
+    'LOGNAME',
+    'PATH',
+    'SHELL',
+    'TERM',
+    'USER',
+    'EXTRA',
+    'PWD',
+    'SHLVL',
+    '_',
+    'OLDPWD',
+  ]);
+  expect(names.filter((n) => !allowed.has(n!))).toEqual([]);
+
+  const missing = new ProcessGroupTransport({ command: '/nonexistent/server' });
+  await expect(missing.start()).rejects.toThrow(/ENOENT/);
+  await missing.close();
+});

@@ -1,0 +1,218 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+
+/** Options of {@link ProcessGroupTransport}. */
+export interface ProcessGroupTransportOptions {
+  command: string;
+  args?: readonly string[];
+  /** Added to the default set (HOME, LOGNAME, PATH, SHELL, TERM, USER). */
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Start from the whole `process.env` instead of the default set. @default false */
+  inheritEnv?: boolean;
+  /** How long each shutdown step waits before the next, harsher one. @default 2000 */
+  killGraceMs?: number;
+  /** How many bytes of the latest stderr to keep. @default 16384 */
+  stderrLimit?: number;
+}
+
+const POLL_MS = 25;
+
+// Not unref'd: a script that awaits close() and then ends must not exit
+// halfway, leaving the group alive.
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    // EPERM means something lives there that we may not signal: still alive.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+async function waitGroupGone(pgid: number, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (groupAlive(pgid)) {
+    if (Date.now() >= until) return false;
+    await delay(POLL_MS);
+  }
+  return true;
+}
+
+/**
+ * An MCP stdio client transport whose server runs in its own process group
+ * (spawned `detached`), so that closing it — or the server dying — takes
+ * every process the server started with it: grandchildren launched through
+ * `npx` or a shell included. The SDK's `StdioClientTransport` cannot do this
+ * (it spawns without `detached`).
+ *
+ * Close sequence: stdin is closed, then after `killGraceMs` the group gets
+ * SIGTERM, then after another `killGraceMs` SIGKILL.
+ */
+export class ProcessGroupTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  private child: ChildProcess | undefined;
+  private readonly readBuffer = new ReadBuffer();
+  private stderrChunks: string[] = [];
+  private stderrBytes = 0;
+  private exited: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private closedNotified = false;
+  /** Exit code or signal of the server, once it has exited. */
+  exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+
+  constructor(private readonly options: ProcessGroupTransportOptions) {}
+
+  /** The server's pid, which is also its process group id. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** The latest stderr output of the server (bounded). */
+  stderrTail(): string {
+    return this.stderrChunks.join('');
+  }
+
+  start(): Promise<void> {
+    if (this.child) return Promise.reject(new Error('ProcessGroupTransport already started'));
+    const { command, args = [], env, cwd, inheritEnv = false } = this.options;
+    const base = inheritEnv ? { ...process.env } : getDefaultEnvironment();
+    return new Promise<void>((resolve, reject) => {
+      const child = spawn(command, [...args], {
+        env: { ...base, ...env },
+        cwd,
+        detached: true,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        shell: false,
+        windowsHide: true,
+      });
+      this.child = child;
+      this.exited = new Promise<void>((done) => {
+        child.once('exit', (code, signal) => {
+          this.exitInfo = { code, signal };
+          done();
+        });
+        child.once('error', () => done());
+      });
+      child.once('error', (error) => {
+        reject(error);
+        this.onerror?.(error);
+        this.notifyClosed();
+      });
+      child.once('spawn', () => resolve());
+      // 'exit', not 'close': a grandchild holding the pipes open would delay
+      // 'close' forever. The rest of the group is killed on the way out.
+      child.once('exit', () => {
+        void this.close();
+      });
+      child.stdin?.on('error', (error) => this.onerror?.(error));
+      child.stdout?.on('error', (error) => this.onerror?.(error));
+      child.stderr?.on('error', () => undefined);
+      child.stdout?.on('data', (chunk: Buffer) => {
+        try {
+          this.readBuffer.append(chunk);
+        } catch (error) {
+          this.onerror?.(error as Error);
+          void this.close();
+          return;
+        }
+        for (;;) {
+          let message: JSONRPCMessage | null;
+          try {
+            message = this.readBuffer.readMessage();
+          } catch (error) {
+            this.onerror?.(error as Error);
+            continue;
+          }
+          if (message === null) break;
+          this.onmessage?.(message);
+        }
+      });
+      child.stderr?.on('data', (chunk: Buffer) => this.recordStderr(chunk.toString('utf8')));
+    });
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    const stdin = this.child?.stdin;
+    if (!stdin || this.closing || !stdin.writable)
+      return Promise.reject(new Error('Not connected'));
+    return new Promise<void>((resolve, reject) => {
+      const ok = stdin.write(serializeMessage(message), (error) => {
+        if (error) reject(error);
+      });
+      if (ok) resolve();
+      else stdin.once('drain', resolve);
+    });
+  }
+
+  /** Ends the server and its whole process group; bounded by about 2 × `killGraceMs`. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const child = this.child;
+    const grace = this.options.killGraceMs ?? 2000;
+    const pid = child?.pid;
+    if (child && pid !== undefined) {
+      try {
+        child.stdin?.end();
+      } catch {
+        // The pipe may already be broken.
+      }
+      const exited = this.exited ?? Promise.resolve();
+      await Promise.race([exited, delay(grace)]);
+      // Even if the leader left on its own, its group may live on.
+      if (groupAlive(pid)) {
+        signalGroup(pid, 'SIGTERM');
+        if (!(await waitGroupGone(pid, grace))) {
+          signalGroup(pid, 'SIGKILL');
+          await waitGroupGone(pid, grace);
+        }
+      }
+      await Promise.race([exited, delay(grace)]);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      child.stdin?.destroy();
+    }
+    this.readBuffer.clear();
+    this.notifyClosed();
+  }
+
+  private notifyClosed(): void {
+    if (this.closedNotified) return;
+    this.closedNotified = true;
+    this.onclose?.();
+  }
+
+  private recordStderr(text: string): void {
+    const limit = this.options.stderrLimit ?? 16_384;
+    this.stderrChunks.push(text);
+    this.stderrBytes += text.length;
+    while (this.stderrBytes > limit && this.stderrChunks.length > 1) {
+      this.stderrBytes -= this.stderrChunks.shift()?.length ?? 0;
+    }
+    if (this.stderrBytes > limit) {
+      const only = this.stderrChunks[0] ?? '';
+      this.stderrChunks = [only.slice(only.length - limit)];
+      this.stderrBytes = limit;
+    }
+  }
+}

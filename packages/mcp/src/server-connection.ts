@@ -1,0 +1,337 @@
+import { errorMessage, type Logger, type ToolOutcome } from '@claude-gateway/core';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  ErrorCode,
+  McpError,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { mapCallToolResult } from './map-result.js';
+import { ProcessGroupTransport } from './process-group-transport.js';
+import { isStdioConfig, type McpServerConfig } from './server-config.js';
+
+/** Lifecycle state of one server. */
+export type McpServerState = 'connecting' | 'ready' | 'failed' | 'restarting' | 'closed';
+
+/** Restart policy for a server that exits unexpectedly. */
+export interface RestartOptions {
+  /** Consecutive failed attempts before the server is marked `failed`. @default 5 */
+  maxAttempts?: number;
+  /** Delay before the first attempt; doubles each time. @default 500 */
+  initialDelayMs?: number;
+  /** Upper bound of the delay. @default 30000 */
+  maxDelayMs?: number;
+}
+
+/** @internal Settings a connection gets from the manager. */
+export interface ConnectionSettings {
+  startupTimeoutMs: number;
+  killGraceMs: number;
+  inheritEnv: boolean;
+  restart: Required<RestartOptions>;
+  clientInfo: { name: string; version: string };
+  logger: Logger;
+  /** Called on every change of state or of the tool list. */
+  onChange: () => void;
+}
+
+/** @internal A per-call request. */
+export interface ConnectionCall {
+  tool: string;
+  input: Record<string, unknown>;
+  signal: AbortSignal | undefined;
+  timeoutMs: number;
+  maxTotalTimeoutMs: number;
+}
+
+const unavailable = (name: string, why: string, source: string): ToolOutcome => ({
+  error: { code: 'server_unavailable', message: `MCP server "${name}" is unavailable: ${why}` },
+  source,
+});
+
+/**
+ * @internal One server: connects, lists tools, follows `list_changed`,
+ * restarts with backoff after an unexpected exit, closes its process group.
+ */
+export class ServerConnection {
+  state: McpServerState = 'connecting';
+  error: string | undefined;
+  /** The last tool list the server gave (kept through a restart so names stay stable). */
+  tools: Tool[] = [];
+  restarts = 0;
+  private client: Client | undefined;
+  private transport: Transport | undefined;
+  private attempt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly closeController = new AbortController();
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
+  readonly source: string;
+
+  constructor(
+    readonly name: string,
+    readonly config: McpServerConfig,
+    private readonly settings: ConnectionSettings,
+  ) {
+    this.source = `mcp:${name}`;
+  }
+
+  /** The process group id of a running stdio server. */
+  get pid(): number | undefined {
+    return this.transport instanceof ProcessGroupTransport ? this.transport.pid : undefined;
+  }
+
+  // A method, not a comparison, so TypeScript does not narrow `state` across awaits.
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Connects; resolves when ready or failed (never rejects). */
+  async start(signal?: AbortSignal): Promise<void> {
+    if (this.isClosed()) return;
+    this.setState('connecting');
+    try {
+      await this.connectOnce(signal);
+      if (!this.isClosed()) this.setState('ready');
+    } catch (error) {
+      if (this.isClosed()) return;
+      this.error = errorMessage(error);
+      this.setState('failed');
+    }
+  }
+
+  private createTransport(): Transport {
+    const config = this.config;
+    if (isStdioConfig(config)) {
+      return new ProcessGroupTransport({
+        command: config.command,
+        args: config.args ?? [],
+        ...(config.env && { env: config.env }),
+        ...(config.cwd !== undefined && { cwd: config.cwd }),
+        inheritEnv: this.settings.inheritEnv,
+        killGraceMs: this.settings.killGraceMs,
+      });
+    }
+    return new StreamableHTTPClientTransport(new URL(config.url), {
+      requestInit: { headers: { ...config.headers } },
+    });
+  }
+
+  private async connectOnce(outer?: AbortSignal): Promise<void> {
+    const { startupTimeoutMs, clientInfo } = this.settings;
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () => timeout.abort(new Error(`startup timed out after ${startupTimeoutMs} ms`)),
+      startupTimeoutMs,
+    );
+    const signals = [timeout.signal, this.closeController.signal, ...(outer ? [outer] : [])];
+    const signal = AbortSignal.any(signals);
+    const transport = this.createTransport();
+    const client = new Client(clientInfo, { capabilities: {} });
+    this.transport = transport;
+    this.client = client;
+    client.onclose = () => this.handleClose(client);
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      if (this.client === client) void this.refreshTools();
+    });
+    try {
+      signal.throwIfAborted();
+      const aborted = new Promise<never>((_, reject) => {
+        signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+      });
+      aborted.catch(() => undefined);
+      // The race covers a spawn that never answers even the transport start.
+      await Promise.race([
+        client.connect(transport, { signal, timeout: startupTimeoutMs }),
+        aborted,
+      ]);
+      this.tools = await Promise.race([this.listAll(client, signal), aborted]);
+      this.attempt = 0;
+      this.error = undefined;
+    } catch (error) {
+      this.client = undefined;
+      const stderr = transport instanceof ProcessGroupTransport ? transport.stderrTail() : '';
+      await client.close().catch(() => undefined);
+      const reason = signal.aborted ? errorMessage(signal.reason) : errorMessage(error);
+      if (stderr) this.settings.logger.error(`MCP server "${this.name}" stderr`, { stderr });
+      throw new Error(reason, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async listAll(client: Client, signal?: AbortSignal): Promise<Tool[]> {
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : undefined, {
+        ...(signal && { signal }),
+        timeout: this.settings.startupTimeoutMs,
+      });
+      tools.push(...page.tools);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return tools;
+  }
+
+  /** Re-reads the tool list (on `notifications/tools/list_changed`); coalesces bursts. */
+  refreshTools(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        const client = this.client;
+        if (!client || this.state !== 'ready') break;
+        try {
+          const tools = await this.listAll(client, this.closeController.signal);
+          if (this.client === client) {
+            this.tools = tools;
+            this.settings.onChange();
+          }
+        } catch (error) {
+          this.settings.logger.warn(`MCP server "${this.name}": refreshing tools failed`, {
+            error: errorMessage(error),
+          });
+        }
+      } while (this.refreshAgain);
+      this.refreshing = undefined;
+    })();
+    return this.refreshing;
+  }
+
+  private handleClose(client: Client): void {
+    if (client !== this.client || this.state !== 'ready') return;
+    const transport = this.transport;
+    const exit = transport instanceof ProcessGroupTransport ? transport.exitInfo : undefined;
+    const how = exit
+      ? exit.signal
+        ? `killed by ${exit.signal}`
+        : `exited with code ${String(exit.code)}`
+      : 'closed the connection';
+    this.lose(client, how);
+  }
+
+  /** The connection is gone while ready: report, then restart with backoff. */
+  private lose(client: Client, how: string): void {
+    if (client !== this.client || this.state !== 'ready') return;
+    this.client = undefined;
+    const transport = this.transport;
+    const stderr = transport instanceof ProcessGroupTransport ? transport.stderrTail() : '';
+    this.error = `server ${how}`;
+    this.settings.logger.error(`MCP server "${this.name}" ${how}; restarting`, {
+      ...(stderr && { stderr }),
+    });
+    this.setState('restarting');
+    this.scheduleRestart();
+    // For HTTP this ends the old session; for stdio the process is gone already.
+    void client.close().catch(() => undefined);
+  }
+
+  private scheduleRestart(): void {
+    const { maxAttempts, initialDelayMs, maxDelayMs } = this.settings.restart;
+    if (this.attempt >= maxAttempts) {
+      this.error = `gave up after ${maxAttempts} restart attempts (${this.error ?? 'unknown error'})`;
+      this.settings.logger.error(`MCP server "${this.name}": ${this.error}`);
+      this.setState('failed');
+      return;
+    }
+    const wait = Math.min(initialDelayMs * 2 ** this.attempt, maxDelayMs);
+    this.attempt += 1;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      void this.restartNow();
+    }, wait);
+    this.restartTimer.unref();
+  }
+
+  private async restartNow(): Promise<void> {
+    if (this.state !== 'restarting') return;
+    try {
+      await this.connectOnce();
+      if (this.state !== 'restarting') return;
+      this.restarts += 1;
+      this.setState('ready');
+    } catch (error) {
+      if (this.state !== 'restarting') return;
+      this.error = errorMessage(error);
+      this.settings.logger.warn(
+        `MCP server "${this.name}": restart attempt ${this.attempt} failed`,
+        {
+          error: this.error,
+        },
+      );
+      this.scheduleRestart();
+    }
+  }
+
+  /** Calls one tool; never throws. */
+  async call(call: ConnectionCall): Promise<ToolOutcome> {
+    const client = this.client;
+    if (this.state !== 'ready' || !client) {
+      return unavailable(this.name, this.error ?? this.state, this.source);
+    }
+    if (call.signal?.aborted) return this.cancelled();
+    try {
+      const result = (await client.callTool({ name: call.tool, arguments: call.input }, undefined, {
+        ...(call.signal && { signal: call.signal }),
+        timeout: call.timeoutMs,
+        resetTimeoutOnProgress: true,
+        maxTotalTimeout: Math.max(call.maxTotalTimeoutMs, call.timeoutMs),
+        // A progress token is only sent with a callback; progress resets the timeout.
+        onprogress: () => undefined,
+      })) as CallToolResult;
+      return mapCallToolResult(result, this.source);
+    } catch (error) {
+      if (call.signal?.aborted) return this.cancelled();
+      if (error instanceof McpError && error.code === (ErrorCode.RequestTimeout as number)) {
+        return {
+          error: {
+            code: 'tool_timeout',
+            message: `MCP tool "${call.tool}" on "${this.name}" timed out: ${error.message}`,
+          },
+          source: this.source,
+        };
+      }
+      if (error instanceof McpError && error.code !== (ErrorCode.ConnectionClosed as number)) {
+        return { error: { code: 'mcp_error', message: error.message }, source: this.source };
+      }
+      // An HTTP server has no process to watch: a failed request (refused
+      // connection, unknown session after a server restart) is how it dies.
+      if (!isStdioConfig(this.config) && !(error instanceof McpError)) {
+        this.lose(client, `failed a request (${errorMessage(error)})`);
+      }
+      return unavailable(this.name, errorMessage(error), this.source);
+    }
+  }
+
+  private cancelled(): ToolOutcome {
+    return { error: { code: 'cancelled', message: 'the call was cancelled' }, source: this.source };
+  }
+
+  /** Closes the server for good (process group included). Idempotent. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.setState('closed');
+    clearTimeout(this.restartTimer);
+    this.closeController.abort(new Error('the MCP client manager is shutting down'));
+    const client = this.client;
+    const transport = this.transport;
+    this.client = undefined;
+    await Promise.all([
+      client?.close().catch(() => undefined),
+      transport?.close().catch(() => undefined),
+    ]);
+  }
+
+  private setState(state: McpServerState): void {
+    if (this.state === state && state !== 'connecting') return;
+    this.state = state;
+    this.settings.onChange();
+  }
+}
