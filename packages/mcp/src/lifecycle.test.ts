@@ -1,3 +1,6 @@
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ToolDefinition } from '@claude-gateway/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -6,6 +9,7 @@ import {
   type McpServerStatus,
 } from './mcp-client-manager.js';
 import {
+  managersShutDownAfterEach,
   nodeServer,
   processAlive,
   processesMentioning,
@@ -27,7 +31,12 @@ const statusOf = (name: string): McpServerStatus | undefined =>
 const onStatus = (fn: (s: McpServerStatus[]) => void) => manager.on('status', fn);
 const text = (outcome: { result?: unknown }) => (outcome.result as { text?: string }).text;
 
+const createTrackedManager = managersShutDownAfterEach();
+const secret = `GATEWAY_TEST_SECRET_${process.pid}`;
+
 beforeAll(async () => {
+  // A secret of the gateway's own environment, which servers must not see.
+  process.env[secret] = 'do-not-leak';
   manager = createMcpClientManager({
     servers: {
       faults: nodeServer(serverEntries.fault, [tag]),
@@ -54,6 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await manager?.shutdown();
+  delete process.env[secret];
 });
 
 describe('fault handling', () => {
@@ -164,6 +174,21 @@ describe('fault handling', () => {
     expect(logger.data).toContainEqual({ stderr: expect.stringContaining('crashing on purpose') });
   });
 
+  it("never passes the parent's environment to a server unless inheritEnv is set", async () => {
+    const { env } = (await manager.callTool('info', {})).result as { env: Record<string, string> };
+    expect(env.PATH).toBe(process.env.PATH);
+    expect(env).not.toHaveProperty(secret);
+    const inheriting = createTrackedManager({
+      servers: { inherit: nodeServer(serverEntries.fault, [tag], { OWN: 'own' }) },
+      inheritEnv: true,
+      startupTimeoutMs: 60_000,
+    });
+    const inherited = (await inheriting.callTool('info', {})).result as {
+      env: Record<string, string>;
+    };
+    expect(inherited.env).toMatchObject({ [secret]: 'do-not-leak', OWN: 'own' });
+  });
+
   it('shutdown() kills every process of every group, grandchildren included, and is idempotent', async () => {
     const tree = (await manager.callTool('tree__info', {})).result as {
       pid: number;
@@ -185,4 +210,27 @@ describe('fault handling', () => {
     expect((await manager.callTool('ping', {})).error?.code).toBe('server_unavailable');
     expect(processesMentioning(tag)).toEqual([]);
   });
+});
+
+describe('shutdown of a server that ignores SIGTERM', () => {
+  it('ends it with SIGKILL to its group, and resolves', async () => {
+    const marker = join(tmpdir(), `mcp-sigterm-${process.pid}-${Date.now()}`);
+    const stubborn = createTrackedManager({
+      servers: { stubborn: nodeServer(serverEntries.fault, ['--ignore-sigterm', marker, tag]) },
+      startupTimeoutMs: 60_000,
+      killGraceMs: 200,
+    });
+    try {
+      const [status] = await stubborn.startup();
+      expect(status?.state).toBe('ready');
+      const pid = status?.pid as number;
+      await stubborn.shutdown();
+      // It saw SIGTERM and stayed; only SIGKILL can have ended it.
+      expect(await readFile(marker, 'utf8')).toBe('SIGTERM ignored\n');
+      expect(processAlive(pid)).toBe(false);
+      expect(stubborn.status()).toMatchObject([{ state: 'closed' }]);
+    } finally {
+      await rm(marker, { force: true });
+    }
+  }, 60_000);
 });

@@ -4,19 +4,19 @@ import { GatewayError, consoleLogger, errorMessage, type Logger } from '@claude-
 import { expandEnv, type EnvSource } from './env-expand.js';
 import { parseServerEntry, type McpServerConfig } from './server-config.js';
 
-/** Where {@link loadMcpConfig} looks. */
+/** Where {@link loadMcpConfig} looks (also the config part of the manager's options). */
 export interface LoadMcpConfigOptions {
-  /** Inline servers; they override same-named servers from files. */
+  /** Inline servers (no `${VAR}` expansion); they override same-named file entries. */
   servers?: Record<string, McpServerConfig>;
-  /** A `~/.claude.json`-style file: top-level `mcpServers` and `projects[cwd].mcpServers`. */
+  /** A `~/.claude.json`-style file: top-level `mcpServers` and `projects[cwd].mcpServers`. Not read unless given. */
   configPath?: string;
-  /** A `.mcp.json` file (top-level `mcpServers`). */
+  /** A `.mcp.json` file (top-level `mcpServers`). Not read unless given. */
   mcpJsonPath?: string;
   /** Selects the `projects` entry of `configPath`. @default process.cwd() */
   cwd?: string;
-  /** Variables for `${VAR}` expansion in file entries. @default process.env */
+  /** Variables for `${VAR}` / `${VAR:-default}` in config files. @default process.env */
   env?: EnvSource;
-  /** Only these servers are kept. @default all */
+  /** Only these servers are used. @default all configured servers */
   allowedServers?: Iterable<string>;
   /** @default consoleLogger */
   logger?: Logger;

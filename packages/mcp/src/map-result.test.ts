@@ -39,6 +39,25 @@ describe('mapCallToolResult', () => {
     });
   });
 
+  it('passes image resources as images and names image types the API cannot take', () => {
+    const outcome = mapCallToolResult(
+      {
+        content: [
+          {
+            type: 'resource',
+            resource: { uri: 'file:///a.gif', mimeType: 'image/gif', blob: 'R0lG' },
+          },
+          { type: 'image', data: 'AAAA', mimeType: 'image/bmp' },
+        ],
+      },
+      'mcp:s',
+    );
+    expect(outcome.content).toEqual([
+      { type: 'image', source: { type: 'base64', media_type: 'image/gif', data: 'R0lG' } },
+      { type: 'text', text: '[image of type image/bmp omitted: not supported]' },
+    ]);
+  });
+
   it('turns embedded text resources into text blocks and PDFs into documents', () => {
     const outcome = mapCallToolResult(
       {

@@ -6,23 +6,26 @@ type McpBlock = CallToolResult['content'][number];
 const imageTypes = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 type ImageMediaType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp';
 
+function imageBlock(mimeType: string, data: string): ToolResultContentBlock | undefined {
+  if (!imageTypes.has(mimeType)) return undefined;
+  return {
+    type: 'image',
+    source: { type: 'base64', media_type: mimeType as ImageMediaType, data },
+  };
+}
+
 /** An MCP block the model can see, as an Anthropic block; `undefined` for text (it goes in `result`). */
 function toAnthropicBlock(block: McpBlock): ToolResultContentBlock | undefined {
   switch (block.type) {
     case 'text':
       return undefined;
     case 'image':
-      if (imageTypes.has(block.mimeType)) {
-        return {
-          type: 'image',
-          source: {
-            type: 'base64',
-            media_type: block.mimeType as ImageMediaType,
-            data: block.data,
-          },
-        };
-      }
-      return { type: 'text', text: `[image of type ${block.mimeType} omitted: not supported]` };
+      return (
+        imageBlock(block.mimeType, block.data) ?? {
+          type: 'text',
+          text: `[image of type ${block.mimeType} omitted: not supported]`,
+        }
+      );
     case 'audio':
       return { type: 'text', text: `[audio of type ${block.mimeType} omitted: not supported]` };
     case 'resource_link':
@@ -41,16 +44,11 @@ function toAnthropicBlock(block: McpBlock): ToolResultContentBlock | undefined {
           source: { type: 'base64', media_type: 'application/pdf', data: resource.blob },
         };
       }
-      if ('blob' in resource && resource.mimeType && imageTypes.has(resource.mimeType)) {
-        return {
-          type: 'image',
-          source: {
-            type: 'base64',
-            media_type: resource.mimeType as ImageMediaType,
-            data: resource.blob,
-          },
-        };
-      }
+      const image =
+        'blob' in resource && resource.mimeType
+          ? imageBlock(resource.mimeType, resource.blob)
+          : undefined;
+      if (image) return image;
       return {
         type: 'text',
         text: `[resource ${resource.uri} of type ${resource.mimeType ?? 'unknown'}]`,

@@ -2,15 +2,12 @@ import {
   GatewayError,
   consoleLogger,
   errorMessage,
-  type Logger,
   type ToolDefinition,
   type ToolOutcome,
   type ToolSource,
   type ToolSourceCallOptions,
 } from '@claude-gateway/core';
-import type { EnvSource } from './env-expand.js';
-import { loadMcpConfig, type LoadedServer } from './load-config.js';
-import type { McpServerConfig } from './server-config.js';
+import { loadMcpConfig, type LoadMcpConfigOptions, type LoadedServer } from './load-config.js';
 import {
   ServerConnection,
   type ConnectionSettings,
@@ -19,20 +16,8 @@ import {
 } from './server-connection.js';
 import { assignToolNames, type NameAssignment, type ToolRename } from './tool-names.js';
 
-/** Options of {@link createMcpClientManager}. */
-export interface McpClientManagerOptions {
-  /** Inline servers (no `${VAR}` expansion); they override same-named file entries. */
-  servers?: Record<string, McpServerConfig>;
-  /** A `~/.claude.json`-style file: top-level `mcpServers` and `projects[cwd].mcpServers`. Not read unless given. */
-  configPath?: string;
-  /** A `.mcp.json` file. Not read unless given. */
-  mcpJsonPath?: string;
-  /** Selects the project entry of `configPath`. @default process.cwd() */
-  cwd?: string;
-  /** Variables for `${VAR}` / `${VAR:-default}` in config files. @default process.env */
-  env?: EnvSource;
-  /** Only these servers are used. @default all configured servers */
-  allowedServers?: Iterable<string>;
+/** Options of {@link createMcpClientManager}; where the config comes from is {@link LoadMcpConfigOptions}. */
+export interface McpClientManagerOptions extends LoadMcpConfigOptions {
   /** Tool names reserved for other tools; MCP tools with these names are skipped. @default [] */
   builtinToolNames?: Iterable<string>;
   /** Expose every tool as `<server>__<tool>`. @default false */
@@ -45,7 +30,7 @@ export interface McpClientManagerOptions {
   timeoutOverrides?: Record<string, number>;
   /** Hard cap on a call however much progress it reports. @default 300000 */
   maxTotalTimeoutMs?: number;
-  /** Restart policy after an unexpected exit. @default { maxAttempts: 5, initialDelayMs: 500, maxDelayMs: 30000 } */
+  /** Restart policy after an unexpected exit or a failed start. @default { maxAttempts: 5, initialDelayMs: 500, maxDelayMs: 30000 } */
   restart?: RestartOptions;
   /** Each shutdown step (stdin closed → SIGTERM → SIGKILL to the group) waits this long. @default 2000 */
   killGraceMs?: number;
@@ -57,8 +42,6 @@ export interface McpClientManagerOptions {
   onStatusChange?: (status: McpServerStatus[]) => void;
   /** Called with the tool list whenever it changes. */
   onToolsChange?: (tools: ToolDefinition[]) => void;
-  /** @default consoleLogger */
-  logger?: Logger;
 }
 
 /** One server in {@link McpClientManager.status}. */
@@ -73,7 +56,7 @@ export interface McpServerStatus {
   renamed: ToolRename[];
   /** Tools left out because their name is a builtin. */
   skipped: string[];
-  /** Successful restarts so far. */
+  /** Successful restarts after the server had been ready (a retried failed start is not counted). */
   restarts: number;
   /** Process group id of a stdio server while it runs (`connecting` or `ready`). */
   pid?: number;
@@ -89,8 +72,11 @@ export interface McpClientManagerEvents {
 export interface McpClientManager extends ToolSource {
   /**
    * Reads the config and connects every server in parallel. Resolves with
-   * the status once each is ready or failed; rejects only for a bad config
-   * (`invalid_config`) or an aborted `signal` (`cancelled`). Idempotent.
+   * the status once each first attempt is over: `ready`, `restarting` (it
+   * failed and is retried in the background with the restart policy) or
+   * `failed`. Rejects only for a bad config (`invalid_config`) or an aborted
+   * `signal` (`cancelled`; servers still connecting are then `failed`, not
+   * retried). Idempotent.
    */
   startup(options?: { signal?: AbortSignal }): Promise<McpServerStatus[]>;
   /** Closes every server and its process group. Idempotent; bounded by about 3 × `killGraceMs`. */
@@ -101,6 +87,8 @@ export interface McpClientManager extends ToolSource {
   listTools(): Promise<ToolDefinition[]>;
   /** Calls a tool by its exposed name; starts the manager first if needed. Never rejects for a tool failure. */
   callTool(name: string, input: unknown, options?: ToolSourceCallOptions): Promise<ToolOutcome>;
+  /** The `source` label (`mcp:<server>`) of the outcomes of tool `name`, or `undefined` when no server offers it. */
+  sourceLabel(name: string): string | undefined;
   /** Subscribes to status or tool-list changes; returns the unsubscribe function. */
   on<E extends keyof McpClientManagerEvents>(
     event: E,
@@ -255,15 +243,7 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
   }
 
   async function doStartup(signal?: AbortSignal): Promise<McpServerStatus[]> {
-    entries = await loadMcpConfig({
-      ...(options.servers && { servers: options.servers }),
-      ...(options.configPath !== undefined && { configPath: options.configPath }),
-      ...(options.mcpJsonPath !== undefined && { mcpJsonPath: options.mcpJsonPath }),
-      ...(options.cwd !== undefined && { cwd: options.cwd }),
-      ...(options.env && { env: options.env }),
-      ...(options.allowedServers && { allowedServers: options.allowedServers }),
-      logger,
-    });
+    entries = await loadMcpConfig({ ...options, logger });
     if (stopped) return status();
     for (const entry of entries) {
       if (entry.config)
@@ -284,6 +264,8 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
     for (const s of status()) {
       if (s.state === 'failed')
         logger.error(`MCP server "${s.name}" failed to start: ${s.error ?? ''}`);
+      if (s.state === 'restarting')
+        logger.error(`MCP server "${s.name}" failed to start: ${s.error ?? ''}; retrying`);
     }
     return status();
   }
@@ -354,6 +336,11 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
         timeoutMs: callOptions.timeoutMs ?? overrides[route.server] ?? callTimeoutMs,
         maxTotalTimeoutMs,
       });
+    },
+
+    sourceLabel(name) {
+      const route = naming.routes.get(name);
+      return route && connections.get(route.server)?.source;
     },
 
     on(event, listener) {

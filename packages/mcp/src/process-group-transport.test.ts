@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { expect, it } from 'vitest';
-import { ProcessGroupTransport } from './process-group-transport.js';
-import { processAlive } from './test-servers.js';
+import { afterEach, expect, it } from 'vitest';
+import {
+  ProcessGroupTransport,
+  type ProcessGroupTransportOptions,
+} from './process-group-transport.js';
+import { defaultEnvKeys, processAlive } from './test-servers.js';
 
 /** Pids of live processes in process group `pgid` (field 5 of /proc/<pid>/stat). */
 function groupMembers(pgid: number): number[] {
@@ -19,13 +22,25 @@ function groupMembers(pgid: number): number[] {
   return members;
 }
 
+// Closed after each test, passed or failed: their groups are detached and would outlive us.
+const transports: ProcessGroupTransport[] = [];
+afterEach(async () => {
+  await Promise.all(transports.splice(0).map((t) => t.close()));
+});
+
+function transportFor(options: ProcessGroupTransportOptions): ProcessGroupTransport {
+  const transport = new ProcessGroupTransport(options);
+  transports.push(transport);
+  return transport;
+}
+
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
   expect(check()).toBe(true);
 }
 
 it('runs the server in its own group and escalates to SIGKILL for a group that ignores SIGTERM', async () => {
-  const transport = new ProcessGroupTransport({
+  const transport = transportFor({
     command: 'sh',
     // The shell ignores SIGTERM and keeps two sleeping children; stdin EOF means nothing to it.
     args: ['-c', 'trap "" TERM; echo ready >&2; sleep 600 & sleep 600 & wait'],
@@ -46,7 +61,7 @@ it('runs the server in its own group and escalates to SIGKILL for a group that i
 });
 
 it('kills what the server left behind when it exits on its own, and keeps a bounded stderr tail', async () => {
-  const transport = new ProcessGroupTransport({
+  const transport = transportFor({
     command: 'sh',
     args: ['-c', 'sleep 600 & echo $! >&2; head -c 5000 /dev/zero | tr "\\0" x >&2; exit 7'],
     stderrLimit: 100,
@@ -66,7 +81,7 @@ it('kills what the server left behind when it exits on its own, and keeps a boun
 });
 
 it('passes only the default environment plus env, and reports a missing command', async () => {
-  const transport = new ProcessGroupTransport({
+  const transport = transportFor({
     command: 'sh',
     args: ['-c', 'env >&2'],
     env: { EXTRA: 'yes' },
@@ -81,22 +96,9 @@ it('passes only the default environment plus env, and reports a missing command'
     .map((line) => line.split('=')[0]);
   expect(names).toContain('EXTRA');
   expect(names).toContain('PATH');
-  const allowed = new Set([
-    'HOME',
-    'LOGNAME',
-    'PATH',
-    'SHELL',
-    'TERM',
-    'USER',
-    'EXTRA',
-    'PWD',
-    'SHLVL',
-    '_',
-    'OLDPWD',
-  ]);
-  expect(names.filter((n) => !allowed.has(n!))).toEqual([]);
+  expect(names.filter((n) => !defaultEnvKeys.has(n!) && n !== 'EXTRA')).toEqual([]);
 
-  const missing = new ProcessGroupTransport({ command: '/nonexistent/server' });
+  const missing = transportFor({ command: '/nonexistent/server' });
   await expect(missing.start()).rejects.toThrow(/ENOENT/);
   await missing.close();
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpClientManager, type McpClientManager } from './mcp-client-manager.js';
 import {
+  defaultEnvKeys,
   nodeServer,
   processAlive,
   processesMentioning,
@@ -119,17 +120,10 @@ describe('with real MCP servers', () => {
     const env = outcome.result as Record<string, string>;
     expect(env.GATEWAY_TEST_VAR).toBe('visible');
     expect(env.PATH).toBe(process.env.PATH);
-    const allowedKeys = new Set([
-      'HOME',
-      'LOGNAME',
-      'PATH',
-      'SHELL',
-      'TERM',
-      'USER',
-      'GATEWAY_TEST_VAR',
-    ]);
     // Node may add a few of its own; nothing of the parent's beyond the default set leaks.
-    const leaked = Object.keys(env).filter((k) => !allowedKeys.has(k) && process.env[k] === env[k]);
+    const leaked = Object.keys(env).filter(
+      (k) => !defaultEnvKeys.has(k) && k !== 'GATEWAY_TEST_VAR' && process.env[k] === env[k],
+    );
     expect(leaked).toEqual([]);
   });
 
@@ -204,6 +198,13 @@ describe('with real MCP servers', () => {
       error: { code: 'unknown_tool', message: expect.stringContaining('no-such-tool') },
     });
   });
+
+  it('labels each exposed name with the source its outcomes carry', () => {
+    expect(manager.sourceLabel('echo')).toBe('mcp:everything');
+    expect(manager.sourceLabel('everythingHttp__echo')).toBe('mcp:everythingHttp');
+    expect(manager.sourceLabel('read_graph')).toBe('mcp:memory');
+    expect(manager.sourceLabel('no-such-tool')).toBeUndefined();
+  });
 });
 
 describe('prefixTools with real servers', () => {
@@ -242,5 +243,22 @@ describe('shutdown with real servers', () => {
     await manager.shutdown();
     for (const pid of pids) expect(processAlive(pid)).toBe(false);
     expect(processesMentioning(allowed)).toEqual([]);
+  });
+
+  it('ends every HTTP session it opened (DELETE with the session id)', async () => {
+    // Both managers of this file are shut down; the server logs each session's start and end.
+    const opened = [...http.stdout().matchAll(/Session initialized with ID: (\S+)/g)].map(
+      (m) => m[1],
+    );
+    const ended = () =>
+      [...http.stdout().matchAll(/session termination request for session (\S+)/g)].map(
+        (m) => m[1],
+      );
+    expect(opened).toHaveLength(2);
+    // The log line may trail the response a little.
+    for (let i = 0; i < 100 && ended().length < opened.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(ended().sort()).toEqual([...opened].sort());
   });
 });

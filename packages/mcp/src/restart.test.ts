@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createMcpClientManager, type McpServerStatus } from './mcp-client-manager.js';
+import { restartDelay } from './server-connection.js';
 import {
   nodeServer,
   processesMentioning,
@@ -19,6 +20,13 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+});
+
+it('waits exponentially longer between attempts, up to maxDelayMs', () => {
+  const policy = { maxAttempts: 10, initialDelayMs: 500, maxDelayMs: 30_000 };
+  expect([0, 1, 2, 3, 4, 5, 6, 7].map((n) => restartDelay(n, policy))).toEqual([
+    500, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000,
+  ]);
 });
 
 it('gives up after the bounded number of restart attempts and marks the server failed', async () => {

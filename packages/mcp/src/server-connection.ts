@@ -9,21 +9,38 @@ import {
   type CallToolResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import { anySignal } from './any-signal.js';
 import { mapCallToolResult } from './map-result.js';
 import { ProcessGroupTransport } from './process-group-transport.js';
 import { isStdioConfig, type McpServerConfig } from './server-config.js';
 
-/** Lifecycle state of one server. */
+/**
+ * Lifecycle state of one server: `connecting` (first start), `ready`,
+ * `restarting` (waiting for or making another attempt, after a crash or a
+ * failed start), `failed` (for good: a config problem, a cancelled startup, or
+ * restart attempts used up) and `closed` (after shutdown).
+ */
 export type McpServerState = 'connecting' | 'ready' | 'failed' | 'restarting' | 'closed';
 
 /** Restart policy for a server that exits unexpectedly. */
 export interface RestartOptions {
-  /** Consecutive failed attempts before the server is marked `failed`. @default 5 */
+  /**
+   * Consecutive failed attempts (after a crash, or after a failed start)
+   * before the server is marked `failed`; `0` turns restarts off. @default 5
+   */
   maxAttempts?: number;
   /** Delay before the first attempt; doubles each time. @default 500 */
   initialDelayMs?: number;
   /** Upper bound of the delay. @default 30000 */
   maxDelayMs?: number;
+}
+
+/** @internal The wait before restart attempt `attempt` (from 0): doubling from `initialDelayMs`, capped. */
+export function restartDelay(
+  attempt: number,
+  { initialDelayMs, maxDelayMs }: Required<RestartOptions>,
+): number {
+  return Math.min(initialDelayMs * 2 ** attempt, maxDelayMs);
 }
 
 /** @internal Settings a connection gets from the manager. */
@@ -69,6 +86,8 @@ export class ServerConnection {
   private readonly closeController = new AbortController();
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
+  /** Whether it has been ready once: a retried failed start is not a restart. */
+  private wasReady = false;
   readonly source: string;
 
   constructor(
@@ -89,7 +108,11 @@ export class ServerConnection {
     return this.state === 'closed';
   }
 
-  /** Connects; resolves when ready or failed (never rejects). */
+  /**
+   * Connects; resolves when ready, failed, or restarting (never rejects). A
+   * server that fails its first connection is retried in the background with
+   * the restart policy, unless `signal` (the caller's startup) aborted it.
+   */
   async start(signal?: AbortSignal): Promise<void> {
     if (this.isClosed()) return;
     this.setState('connecting');
@@ -99,7 +122,12 @@ export class ServerConnection {
     } catch (error) {
       if (this.isClosed()) return;
       this.error = errorMessage(error);
-      this.setState('failed');
+      if (signal?.aborted || this.settings.restart.maxAttempts <= 0) {
+        this.setState('failed');
+        return;
+      }
+      this.setState('restarting');
+      this.scheduleRestart();
     }
   }
 
@@ -127,8 +155,7 @@ export class ServerConnection {
       () => timeout.abort(new Error(`startup timed out after ${startupTimeoutMs} ms`)),
       startupTimeoutMs,
     );
-    const signals = [timeout.signal, this.closeController.signal, ...(outer ? [outer] : [])];
-    const signal = AbortSignal.any(signals);
+    const { signal, dispose } = anySignal([timeout.signal, this.closeController.signal, outer]);
     const transport = this.createTransport();
     const client = new Client(clientInfo, { capabilities: {} });
     this.transport = transport;
@@ -160,6 +187,7 @@ export class ServerConnection {
       throw new Error(reason, { cause: error });
     } finally {
       clearTimeout(timer);
+      dispose();
     }
   }
 
@@ -234,14 +262,14 @@ export class ServerConnection {
   }
 
   private scheduleRestart(): void {
-    const { maxAttempts, initialDelayMs, maxDelayMs } = this.settings.restart;
+    const { maxAttempts } = this.settings.restart;
     if (this.attempt >= maxAttempts) {
       this.error = `gave up after ${maxAttempts} restart attempts (${this.error ?? 'unknown error'})`;
       this.settings.logger.error(`MCP server "${this.name}": ${this.error}`);
       this.setState('failed');
       return;
     }
-    const wait = Math.min(initialDelayMs * 2 ** this.attempt, maxDelayMs);
+    const wait = restartDelay(this.attempt, this.settings.restart);
     this.attempt += 1;
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
@@ -255,7 +283,7 @@ export class ServerConnection {
     try {
       await this.connectOnce();
       if (this.state !== 'restarting') return;
-      this.restarts += 1;
+      if (this.wasReady) this.restarts += 1;
       this.setState('ready');
     } catch (error) {
       if (this.state !== 'restarting') return;
@@ -323,15 +351,48 @@ export class ServerConnection {
     const client = this.client;
     const transport = this.transport;
     this.client = undefined;
+    if (client && transport instanceof StreamableHTTPClientTransport) {
+      await this.terminateSession(transport);
+    }
     await Promise.all([
       client?.close().catch(() => undefined),
       transport?.close().catch(() => undefined),
     ]);
   }
 
+  /**
+   * Ends the HTTP session on the server (`DELETE` with `Mcp-Session-Id`), so
+   * it can free what it holds for us. Bounded by `killGraceMs`: closing the
+   * transport afterwards aborts a request the server leaves hanging.
+   */
+  private async terminateSession(transport: StreamableHTTPClientTransport): Promise<void> {
+    if (transport.sessionId === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.settings.logger.warn(
+          `MCP server "${this.name}": no answer to ending the HTTP session within ${this.settings.killGraceMs} ms`,
+        );
+        resolve();
+      }, this.settings.killGraceMs);
+    });
+    // The request may still fail after the timeout (the transport's close aborts it): swallow that.
+    const ended = transport.terminateSession().catch((error: unknown) => {
+      if (settled) return;
+      this.settings.logger.warn(`MCP server "${this.name}": ending the HTTP session failed`, {
+        error: errorMessage(error),
+      });
+    });
+    await Promise.race([ended, timedOut]);
+    settled = true;
+    clearTimeout(timer);
+  }
+
   private setState(state: McpServerState): void {
     if (this.state === state && state !== 'connecting') return;
     this.state = state;
+    if (state === 'ready') this.wasReady = true;
     this.settings.onChange();
   }
 }

@@ -1,12 +1,21 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GatewayError } from '@claude-gateway/core';
+import { GatewayError, type ToolDefinition } from '@claude-gateway/core';
+import type { McpServerStatus } from './mcp-client-manager.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMcpClientManager } from './mcp-client-manager.js';
-import { processesMentioning, recordingLogger, serverEntries } from './test-servers.js';
+import {
+  managersShutDownAfterEach,
+  nodeServer,
+  processesMentioning,
+  recordingLogger,
+  serverEntries,
+  statusReaches,
+  waitFor,
+} from './test-servers.js';
 
 let dir: string;
+const createMcpClientManager = managersShutDownAfterEach();
 // Marks this file's processes, so the leak checks ignore other test files'.
 const tag = `--tag=startup-${process.pid}-${Date.now()}`;
 
@@ -44,6 +53,7 @@ describe('startup', () => {
       }),
     );
     const logger = recordingLogger();
+    const snapshots: McpServerStatus[][] = [];
     const manager = createMcpClientManager({
       configPath,
       cwd,
@@ -55,23 +65,37 @@ describe('startup', () => {
       },
       // Long enough for a loaded machine to start `good`; `stuck` waits it out.
       startupTimeoutMs: 6000,
+      // Retries are scheduled but do not run during the test.
+      restart: { initialDelayMs: 600_000 },
+      killGraceMs: 300,
       logger,
+      onStatusChange: (all) => snapshots.push(all),
     });
     try {
       const status = await manager.startup();
+      // A config problem fails for good; a server that failed to connect is retried.
       expect(status.map((s) => [s.name, s.state])).toEqual([
         ['good', 'ready'],
         ['legacy', 'failed'],
-        ['stuck', 'failed'],
-        ['offline', 'failed'],
-        ['missing', 'failed'],
+        ['stuck', 'restarting'],
+        ['offline', 'restarting'],
+        ['missing', 'restarting'],
       ]);
+      // In parallel: when `good` became ready, `stuck` (later in config order) was running already.
+      const goodReady = snapshots.find((all) => all[0]?.state === 'ready');
+      expect(goodReady?.[2]).toMatchObject({
+        name: 'stuck',
+        state: 'connecting',
+        pid: expect.any(Number),
+      });
       const byName = Object.fromEntries(status.map((s) => [s.name, s]));
       expect(byName.legacy?.error).toBe('unsupported server type "sse"');
       expect(byName.stuck?.error).toBe('startup timed out after 6000 ms');
       expect(byName.missing?.error).toContain('ENOENT');
       expect(byName.offline?.error).toBeTruthy();
-      expect(logger.errors.some((e) => e.includes('"stuck" failed to start'))).toBe(true);
+      expect(logger.errors).toContain(
+        'MCP server "stuck" failed to start: startup timed out after 6000 ms; retrying',
+      );
       expect(logger.data).toContainEqual({ stderr: 'never-initialize: listening and ignoring\n' });
       // The never-initializing server was killed, not left behind.
       expect(processesMentioning(`${serverEntries.neverInitialize}\u0000${tag}`)).toEqual([]);
@@ -126,14 +150,64 @@ describe('startup', () => {
     const manager = createMcpClientManager({
       servers: { stuck: { command: process.execPath, args: [serverEntries.neverInitialize, tag] } },
       startupTimeoutMs: 60_000,
-      logger: recordingLogger(),
+      restart: { initialDelayMs: 10 },
+      killGraceMs: 300,
     });
     const controller = new AbortController();
     const started = manager.startup({ signal: controller.signal });
     setTimeout(() => controller.abort(), 300);
     await expect(started).rejects.toMatchObject({ code: 'cancelled' });
+    // A cancelled startup is not retried.
+    const [stuck] = await statusReaches(manager, (s) => s[0]?.state !== 'connecting');
+    expect(stuck).toMatchObject({ state: 'failed' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(manager.status()[0]?.state).toBe('failed');
     await manager.shutdown();
     expect(manager.status()).toMatchObject([{ name: 'stuck', state: 'closed' }]);
     expect(processesMentioning(`${serverEntries.neverInitialize}\u0000${tag}`)).toEqual([]);
   }, 30_000);
+
+  it('retries a server that failed at startup in the background until it comes up', async () => {
+    const marker = join(dir, 'not-yet');
+    await writeFile(marker, '');
+    const manager = createMcpClientManager({
+      servers: { late: nodeServer(serverEntries.fault, ['--fail-start-if', marker, tag]) },
+      startupTimeoutMs: 60_000,
+      restart: { initialDelayMs: 100, maxDelayMs: 200, maxAttempts: 1000 },
+    });
+    const [late] = await manager.startup();
+    expect(late).toMatchObject({ state: 'restarting', error: expect.any(String), tools: [] });
+    expect((await manager.callTool('ping', {})).error?.code).toBe('unknown_tool');
+    const tools = waitFor<ToolDefinition[]>(
+      (fn) => manager.on('tools', fn),
+      (list) => list.some((t) => t.name === 'ping'),
+    );
+    await unlink(marker);
+    await tools;
+    expect(manager.status()).toMatchObject([{ name: 'late', state: 'ready', restarts: 0 }]);
+    expect((await manager.callTool('ping', {})).result).toEqual({
+      text: expect.stringMatching(/^pong \d+$/),
+    });
+  }, 60_000);
+
+  it('gives up on a server that keeps failing to start, and retries none with maxAttempts 0', async () => {
+    const logger = recordingLogger();
+    const manager = createMcpClientManager({
+      servers: { never: { command: '/nonexistent/mcp-server-binary' } },
+      restart: { initialDelayMs: 10, maxAttempts: 2 },
+      logger,
+    });
+    await manager.startup();
+    const [never] = await statusReaches(manager, (s) => s[0]?.state === 'failed');
+    expect(never?.error).toMatch(/^gave up after 2 restart attempts \(.*ENOENT/);
+    expect(logger.warnings.filter((w) => w.includes('restart attempt')).length).toBe(2);
+
+    const noRetry = createMcpClientManager({
+      servers: { once: { command: '/nonexistent/other-binary' } },
+      restart: { maxAttempts: 0 },
+    });
+    expect(await noRetry.startup()).toMatchObject([
+      { name: 'once', state: 'failed', error: expect.stringContaining('ENOENT') },
+    ]);
+  });
 });

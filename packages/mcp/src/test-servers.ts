@@ -8,6 +8,13 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@claude-gateway/core';
+import { afterEach } from 'vitest';
+import {
+  createMcpClientManager,
+  type McpClientManager,
+  type McpClientManagerOptions,
+  type McpServerStatus,
+} from './mcp-client-manager.js';
 import type { McpStdioServerConfig } from './server-config.js';
 
 const require = createRequire(import.meta.url);
@@ -21,6 +28,7 @@ export const serverEntries = {
   everything: entry('@modelcontextprotocol/server-everything'),
   filesystem: entry('@modelcontextprotocol/server-filesystem'),
   memory: entry('@modelcontextprotocol/server-memory'),
+  /** Our fault server; its tools and flags are listed at the top of the file. */
   fault: fileURLToPath(new URL('../test/fixtures/fault-server.mjs', import.meta.url)),
   neverInitialize: fileURLToPath(new URL('../test/fixtures/never-initialize.mjs', import.meta.url)),
 };
@@ -90,14 +98,18 @@ export async function startEverythingHttp(fixedPort?: number): Promise<{
   url: string;
   port: number;
   child: ChildProcess;
+  /** What the server printed to stdout so far (it logs sessions opened and terminated). */
+  stdout(): string;
   stop(): Promise<void>;
 }> {
   for (let attempt = 0; ; attempt++) {
     const port = fixedPort ?? (await freePort());
     const child = spawn(process.execPath, [serverEntries.everything, 'streamableHttp'], {
       env: { PATH: process.env.PATH ?? '', PORT: String(port) },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const stop = async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -113,7 +125,7 @@ export async function startEverythingHttp(fixedPort?: number): Promise<{
       });
       child.once('exit', () => resolve(false));
     });
-    if (up) return { url: `http://127.0.0.1:${port}/mcp`, port, child, stop };
+    if (up) return { url: `http://127.0.0.1:${port}/mcp`, port, child, stdout: () => out, stop };
     await stop();
     if (attempt >= 3) throw new Error('could not start server-everything over HTTP');
   }
@@ -152,4 +164,48 @@ export function waitFor<T>(
       resolve(value);
     });
   });
+}
+
+/** The variables a stdio server gets by default, plus what a shell adds on its own. */
+export const defaultEnvKeys: ReadonlySet<string> = new Set([
+  'HOME',
+  'LOGNAME',
+  'PATH',
+  'SHELL',
+  'TERM',
+  'USER',
+  'PWD',
+  'SHLVL',
+  '_',
+  'OLDPWD',
+]);
+
+/**
+ * Returns a `createMcpClientManager` whose managers (with a recording logger
+ * unless given one) are all shut down after each test, passed or failed, so
+ * no test leaves processes behind.
+ */
+export function managersShutDownAfterEach(): (
+  options: McpClientManagerOptions,
+) => McpClientManager {
+  const live: McpClientManager[] = [];
+  afterEach(async () => {
+    await Promise.all(live.splice(0).map((m) => m.shutdown()));
+  });
+  return (options) => {
+    const manager = createMcpClientManager({ logger: recordingLogger(), ...options });
+    live.push(manager);
+    return manager;
+  };
+}
+
+/** Resolves with the status once `predicate` holds for it (checked now, then on every change). */
+export function statusReaches(
+  manager: McpClientManager,
+  predicate: (status: McpServerStatus[]) => boolean,
+  timeoutMs?: number,
+): Promise<McpServerStatus[]> {
+  const now = manager.status();
+  if (predicate(now)) return Promise.resolve(now);
+  return waitFor((fn) => manager.on('status', fn), predicate, timeoutMs);
 }
