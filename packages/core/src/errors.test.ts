@@ -47,3 +47,12 @@ describe('isTerminalEvent', () => {
     expect(isTerminalEvent({ type: 'tool_result' })).toBe(false);
   });
 });
+
+describe('EVENT_TYPES', () => {
+  it('lists each event type once', async () => {
+    const { EVENT_TYPES } = await import('./events.js');
+    expect(new Set(EVENT_TYPES).size).toBe(EVENT_TYPES.length);
+    expect(EVENT_TYPES).toContain('stream_complete');
+    expect(EVENT_TYPES).toContain('events_dropped');
+  });
+});

@@ -148,6 +148,34 @@ export type GatewayEvent =
 /** The `type` of any event. */
 export type GatewayEventType = GatewayEvent['type'];
 
+/**
+ * Every event type, in protocol order. SSE sends each as a named event, so an
+ * `EventSource` client adds one listener per type (`onmessage` sees none):
+ *
+ * ```ts
+ * for (const type of EVENT_TYPES) source.addEventListener(type, onEvent);
+ * ```
+ */
+export const EVENT_TYPES = [
+  'run_start',
+  'thinking_delta',
+  'text_delta',
+  'tool_use',
+  'tool_approval_request',
+  'tool_approval_decision',
+  'tool_result',
+  'stream_retry',
+  'usage',
+  'stream_complete',
+  'error',
+  'events_dropped',
+] as const satisfies readonly GatewayEventType[];
+
+// Fails to compile when a type is added to the union but not to EVENT_TYPES.
+type MissingEventType = Exclude<GatewayEventType, (typeof EVENT_TYPES)[number]>;
+const everyEventTypeListed: MissingEventType extends never ? true : false = true;
+void everyEventTypeListed;
+
 /** The event whose `type` is `T`. */
 export type EventOfType<T extends GatewayEventType> = Extract<GatewayEvent, { type: T }>;
 

@@ -14,6 +14,7 @@ export {
   type ToolErrorCode,
 } from './errors.js';
 export {
+  EVENT_TYPES,
   emptyUsage,
   isEventType,
   isTerminalEvent,
