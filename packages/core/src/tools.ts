@@ -60,4 +60,12 @@ export interface ToolSource {
   listTools(): Promise<ToolDefinition[]>;
   /** Never throws for a tool failure: returns `{ error }`, with `source` set. */
   callTool(name: string, input: unknown, options?: ToolSourceCallOptions): Promise<ToolOutcome>;
+  /**
+   * Optional: the `source` label (`mcp:<server>`) this source puts on the
+   * outcomes of tool `name`, or `undefined` when it does not serve it. A
+   * dispatcher that ends a call itself (cancel, time limit) uses it to say
+   * where the call went; without it, it uses the label of the tool's last
+   * outcome, if any.
+   */
+  sourceLabel?(name: string): string | undefined;
 }

@@ -174,6 +174,23 @@ describe('approval gate', () => {
     expect(runs).toEqual(['/tmp/a']);
   });
 
+  it('does not run an approved call whose record shows other input (a faulty broker)', async () => {
+    const real = createApprovalBroker();
+    // A broker that hands back the record of another call, as a buggy shared
+    // store might for a reused tool_use id.
+    const faulty: ApprovalBroker = {
+      ...real,
+      request: (pending) => real.request({ ...pending, input: { path: '/tmp/shown' } }),
+    };
+    const { dispatcher, runs } = setup({ broker: faulty });
+    const ctx = makeContext();
+    const pending = dispatcher.execute(call('toolu_1', '/etc/passwd'), ctx);
+    const { nonce } = await waitForEvent(ctx.log, 'tool_approval_request');
+    expect(await real.decide({ toolUseId: 'toolu_1', nonce, approved: true })).toBe('ok');
+    expect(await pending).toMatchObject({ error: { code: 'user_denied' } });
+    expect(runs).toEqual([]);
+  });
+
   it('answers not_found to a decision from another session and keeps waiting', async () => {
     const { broker, dispatcher } = setup();
     const ctx = makeContext({ sessionId: 'owner' });

@@ -7,11 +7,19 @@ export {
 } from './define-tool.js';
 export {
   createToolDispatcher,
+  DEFAULT_LIST_TIMEOUT_MS,
   DEFAULT_TOOL_TIMEOUT_MS,
   type ToolDispatcher,
   type ToolDispatcherOptions,
 } from './tool-dispatcher.js';
 export type { Interceptor, InterceptorNext } from './interceptor.js';
+export {
+  createSchemaValidator,
+  DEFAULT_MAX_CACHED_SCHEMAS,
+  type InputCheck,
+  type SchemaValidator,
+  type SchemaValidatorOptions,
+} from './schema-validator.js';
 export type { NeedsApproval } from './approval-gate.js';
 export {
   createApprovalBroker,

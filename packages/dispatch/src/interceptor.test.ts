@@ -2,21 +2,12 @@ import { GatewayError, type ToolOutcome } from '@claude-gateway/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defineTool } from './define-tool.js';
 import type { Interceptor } from './interceptor.js';
-import { makeContext, objectSchema } from './test-helpers.js';
+import { call, echo, makeContext, objectSchema } from './test-helpers.js';
 import { createToolDispatcher } from './tool-dispatcher.js';
 
 afterEach(() => {
   vi.useRealTimers();
 });
-
-const echo = defineTool<{ text: string }>({
-  name: 'echo',
-  description: 'Echoes its text',
-  inputSchema: objectSchema('text'),
-  handler: ({ text }) => ({ echoed: text }),
-});
-
-const call = (name: string, input: unknown, id = 'toolu_1') => ({ id, name, input });
 
 describe('createToolDispatcher: interceptors', () => {
   it('run outermost first, before validation, and see the outcome', async () => {

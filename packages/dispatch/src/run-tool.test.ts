@@ -2,21 +2,20 @@ import { GatewayError, type ToolOutcome } from '@claude-gateway/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApprovalBroker } from './approval-broker.js';
 import { defineTool } from './define-tool.js';
-import { eventsOf, fakeSource, makeContext, objectSchema } from './test-helpers.js';
+import {
+  call,
+  echo,
+  eventsOf,
+  fakeSource,
+  latch,
+  makeContext,
+  objectSchema,
+} from './test-helpers.js';
 import { createToolDispatcher } from './tool-dispatcher.js';
 
 afterEach(() => {
   vi.useRealTimers();
 });
-
-const echo = defineTool<{ text: string }>({
-  name: 'echo',
-  description: 'Echoes its text',
-  inputSchema: objectSchema('text'),
-  handler: ({ text }) => ({ echoed: text }),
-});
-
-const call = (name: string, input: unknown, id = 'toolu_1') => ({ id, name, input });
 
 describe('createToolDispatcher: handler failures, timeouts and cancel', () => {
   const throwing = (error: unknown) =>
@@ -107,8 +106,7 @@ describe('createToolDispatcher: handler failures, timeouts and cancel', () => {
 
   it('answers cancelled promptly when the run aborts, even if the handler ignores its signal', async () => {
     let signal: AbortSignal | undefined;
-    let started!: () => void;
-    const running = new Promise<void>((resolve) => (started = resolve));
+    const { reached: running, reach: started } = latch();
     const stubborn = defineTool({
       name: 'stubborn',
       description: '',
@@ -131,8 +129,7 @@ describe('createToolDispatcher: handler failures, timeouts and cancel', () => {
   });
 
   it('a handler that rejects on abort still answers cancelled', async () => {
-    let started!: () => void;
-    const running = new Promise<void>((resolve) => (started = resolve));
+    const { reached: running, reach: started } = latch();
     const polite = defineTool({
       name: 'polite',
       description: '',
@@ -151,8 +148,7 @@ describe('createToolDispatcher: handler failures, timeouts and cancel', () => {
   });
 
   it('answers cancelled when the run aborts during a source call that ignores its signal', async () => {
-    let started!: () => void;
-    const running = new Promise<void>((resolve) => (started = resolve));
+    const { reached: running, reach: started } = latch();
     const source = fakeSource(
       'one',
       [{ name: 'hang', description: '', input_schema: objectSchema() }],
@@ -188,8 +184,7 @@ describe('createToolDispatcher: handler failures, timeouts and cancel', () => {
   });
 
   it('answers cancelled when the run aborts while a source hangs listing its tools', async () => {
-    let listing!: () => void;
-    const listed = new Promise<void>((resolve) => (listing = resolve));
+    const { reached: listed, reach: listing } = latch();
     const source = fakeSource('one', []);
     source.listTools = () => {
       listing();
@@ -203,8 +198,7 @@ describe('createToolDispatcher: handler failures, timeouts and cancel', () => {
   });
 
   it('answers cancelled when the run aborts while a needsApproval rule hangs', async () => {
-    let asked!: () => void;
-    const asking = new Promise<void>((resolve) => (asked = resolve));
+    const { reached: asking, reach: asked } = latch();
     const ctx = makeContext();
     const pending = createToolDispatcher({
       tools: [echo],

@@ -11,6 +11,7 @@ import {
   type ToolSource,
   type ToolSourceCallOptions,
 } from '@claude-gateway/core';
+import { defineTool } from './define-tool.js';
 
 /** A logger that remembers what it was told. */
 export function recordingLogger(): Logger & { warnings: string[]; errors: string[] } {
@@ -115,4 +116,22 @@ export function objectSchema(...required: string[]): ToolDefinition['input_schem
     required,
     additionalProperties: false,
   };
+}
+
+/** A local tool that echoes its `text`. */
+export const echo = defineTool<{ text: string }>({
+  name: 'echo',
+  description: 'Echoes its text',
+  inputSchema: objectSchema('text'),
+  handler: ({ text }) => ({ echoed: text }),
+});
+
+/** A tool call. */
+export const call = (name: string, input: unknown, id = 'toolu_1') => ({ id, name, input });
+
+/** A promise and the function that resolves it: "the handler has started". */
+export function latch(): { reached: Promise<void>; reach: () => void } {
+  let reach!: () => void;
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  return { reached, reach };
 }

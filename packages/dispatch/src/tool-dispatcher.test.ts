@@ -3,26 +3,19 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApprovalBroker } from './approval-broker.js';
 import { defineTool, type ToolHandlerContext } from './define-tool.js';
 import {
+  call,
+  echo,
   eventsOf,
   fakeSource,
   makeContext,
   objectSchema,
   recordingLogger,
 } from './test-helpers.js';
-import { createToolDispatcher } from './tool-dispatcher.js';
+import { createToolDispatcher, DEFAULT_LIST_TIMEOUT_MS } from './tool-dispatcher.js';
 
 afterEach(() => {
   vi.useRealTimers();
 });
-
-const echo = defineTool<{ text: string }>({
-  name: 'echo',
-  description: 'Echoes its text',
-  inputSchema: objectSchema('text'),
-  handler: ({ text }) => ({ echoed: text }),
-});
-
-const call = (name: string, input: unknown, id = 'toolu_1') => ({ id, name, input });
 
 describe('createToolDispatcher: definitions', () => {
   it('lists local tools, then every source; a local tool hides a source tool, warned once', async () => {
@@ -66,17 +59,74 @@ describe('createToolDispatcher: definitions', () => {
     expect(logger.warnings).toHaveLength(1);
   });
 
-  it('refuses duplicate local names, schemas that do not compile, and bad timeouts', () => {
+  it('refuses duplicate local names and bad timeouts', () => {
     expect(() => createToolDispatcher({ tools: [echo, echo] })).toThrow(/two local tools/);
-    const broken = defineTool({
-      name: 'broken',
-      description: '',
-      inputSchema: { type: 'object', properties: { a: { type: 'no-such-type' } } },
-      handler: () => null,
-    });
-    expect(() => createToolDispatcher({ tools: [broken] })).toThrow(GatewayError);
     expect(() => createToolDispatcher({ timeoutMs: 0 })).toThrow(GatewayError);
     expect(() => createToolDispatcher({ sourceTimeoutMs: Infinity })).toThrow(GatewayError);
+    expect(() => createToolDispatcher({ listTimeoutMs: 0 })).toThrow(GatewayError);
+  });
+
+  it('bounds a hanging listTools by listTimeoutMs: last list, a warning, and no second wait', async () => {
+    vi.useFakeTimers();
+    const logger = recordingLogger();
+    const hung = fakeSource('hung', [
+      { name: 'search', description: '', input_schema: objectSchema('q') },
+    ]);
+    const fine = fakeSource('fine', [
+      { name: 'fetch', description: '', input_schema: objectSchema('url') },
+    ]);
+    const dispatcher = createToolDispatcher({
+      sources: [hung, fine],
+      listTimeoutMs: 1_000,
+      logger,
+    });
+    expect((await dispatcher.definitions()).map((d) => d.name)).toEqual(['search', 'fetch']);
+
+    let answer!: (tools: typeof hung.tools) => void;
+    let hang = true;
+    hung.listTools = () => {
+      hung.listCount += 1;
+      return hang ? new Promise((resolve) => (answer = resolve)) : Promise.resolve(hung.tools);
+    };
+    const listed = dispatcher.definitions();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(await Promise.race([listed, Promise.resolve('pending')])).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect((await listed).map((d) => d.name)).toEqual(['search', 'fetch']);
+    expect(logger.warnings).toEqual([
+      'a tool source did not list its tools within 1000 ms; using its last list',
+    ]);
+
+    // Still hung: answered from the last list at once, without asking again.
+    const listCount = hung.listCount;
+    expect((await dispatcher.definitions()).map((d) => d.name)).toEqual(['search', 'fetch']);
+    expect(hung.listCount).toBe(listCount);
+    expect(logger.warnings).toHaveLength(1);
+
+    // Once the hung listing answers, the source is listed again.
+    hang = false;
+    answer([]);
+    hung.tools = [{ name: 'lookup', description: '', input_schema: objectSchema('q') }];
+    await vi.advanceTimersByTimeAsync(0);
+    expect((await dispatcher.definitions()).map((d) => d.name)).toEqual(['lookup', 'fetch']);
+  });
+
+  it('gives a source that never listed no tools when its first listing hangs', async () => {
+    vi.useFakeTimers();
+    const logger = recordingLogger();
+    const hung = fakeSource('hung', []);
+    hung.listTools = () => new Promise(() => {});
+    const fine = fakeSource('fine', [
+      { name: 'fetch', description: '', input_schema: objectSchema('url') },
+    ]);
+    const dispatcher = createToolDispatcher({ sources: [hung, fine], logger });
+    const listed = dispatcher.definitions();
+    await vi.advanceTimersByTimeAsync(DEFAULT_LIST_TIMEOUT_MS);
+    expect((await listed).map((d) => d.name)).toEqual(['fetch']);
+    // A call to a name nobody lists is not held by the hung source either.
+    expect(await dispatcher.execute(call('ghost', {}), makeContext())).toMatchObject({
+      error: { code: 'unknown_tool' },
+    });
   });
 });
 

@@ -16,12 +16,19 @@ import type { LocalTool } from './define-tool.js';
 import { runInterceptors, type Interceptor } from './interceptor.js';
 import { cloneInput } from './clone-input.js';
 import { callSourceTool, runLocalTool } from './run-tool.js';
-import { SchemaCompiler, type InputCheck } from './schema-validator.js';
+import {
+  createSchemaValidator,
+  type InputCheck,
+  type SchemaValidator,
+} from './schema-validator.js';
 import { SourceRouter } from './source-router.js';
 import { thrownToOutcome, toolError } from './tool-errors.js';
 
 /** Default of `timeoutMs`: time limit of a local handler. */
 export const DEFAULT_TOOL_TIMEOUT_MS = 60_000;
+
+/** Default of `listTimeoutMs`: how long one source's `listTools()` may take. */
+export const DEFAULT_LIST_TIMEOUT_MS = 20_000;
 
 /** Options of {@link createToolDispatcher}. */
 export interface ToolDispatcherOptions {
@@ -49,13 +56,32 @@ export interface ToolDispatcherOptions {
    * @default undefined
    */
   sourceTimeoutMs?: number;
+  /**
+   * How long one source's `listTools()` may take, in ms. Past it (or when it
+   * fails) the source's last list is used, with a warning, and a source
+   * whose listing is still pending is not asked again until it answers.
+   * Keep it above a source's startup time (an MCP client manager waits for
+   * its servers, 15 s by default).
+   * @default 20_000
+   */
+  listTimeoutMs?: number;
+  /**
+   * Compiles input schemas. Each tool's schema is compiled on its first call,
+   * once. Pass one validator to every dispatcher of the process (a dispatcher
+   * per request, say) to pay the validator's setup, tens of ms, once.
+   * @default createSchemaValidator(), made for this dispatcher
+   */
+  validator?: SchemaValidator;
   /** Where clashes and failures are reported. @default consoleLogger */
   logger?: Logger;
 }
 
 /** A {@link ToolExecutor} over local tools and tool sources. */
 export interface ToolDispatcher extends ToolExecutor {
-  /** Local tools, then every source's tools (re-listed on each call). */
+  /**
+   * Local tools, then every source's tools. Sources are listed again on each
+   * call, each bounded by `listTimeoutMs`.
+   */
   definitions(): Promise<ToolDefinition[]>;
 }
 
@@ -66,8 +92,11 @@ export interface ToolDispatcher extends ToolExecutor {
  * there is no schema to check it against and nothing to approve. `execute`
  * never throws for a tool failure; it returns `{ error }`.
  *
- * @throws GatewayError `invalid_options` for duplicate local names, a local
- * schema that does not compile, or bad timeouts.
+ * Input schemas are compiled on a tool's first call, so creating a
+ * dispatcher is cheap; a local tool whose schema does not compile answers
+ * `tool_error` (and is logged as an error once).
+ *
+ * @throws GatewayError `invalid_options` for duplicate local names or bad timeouts.
  */
 export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolDispatcher {
   const logger = options.logger ?? consoleLogger;
@@ -77,34 +106,44 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
   if (sourceTimeoutMs !== undefined && !(sourceTimeoutMs > 0 && Number.isFinite(sourceTimeoutMs))) {
     throw new GatewayError('invalid_options', 'sourceTimeoutMs must be a positive finite number');
   }
+  const listTimeoutMs = options.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS;
+  if (!(listTimeoutMs > 0)) throw new GatewayError('invalid_options', 'listTimeoutMs must be > 0');
   const interceptors = [...(options.interceptors ?? [])];
   const approvedToolTypes: ReadonlySet<string> = new Set(options.approvedToolTypes ?? []);
   const globalGate = normalizeNeedsApproval(options.needsApproval);
-  const compiler = new SchemaCompiler();
+  let validator = options.validator;
 
-  const locals = new Map<string, { tool: LocalTool; check: InputCheck }>();
+  // `check` is compiled on the tool's first call: an `Error` when it does not compile.
+  const locals = new Map<string, { tool: LocalTool; check?: InputCheck | Error }>();
   for (const tool of options.tools ?? []) {
     if (locals.has(tool.name)) {
       throw new GatewayError('invalid_options', `two local tools are named "${tool.name}"`);
     }
-    let check: InputCheck;
-    try {
-      check = compiler.compile(tool.inputSchema);
-    } catch (error) {
-      throw new GatewayError(
-        'invalid_options',
-        `input schema of tool "${tool.name}" does not compile: ${errorMessage(error)}`,
-        { cause: error },
-      );
-    }
-    locals.set(tool.name, { tool, check });
+    locals.set(tool.name, { tool });
   }
-  const router = new SourceRouter(
-    [...(options.sources ?? [])],
-    new Set(locals.keys()),
-    compiler,
+  const lazyValidator: SchemaValidator = {
+    compile: (schema) => (validator ??= createSchemaValidator()).compile(schema),
+  };
+  const router = new SourceRouter([...(options.sources ?? [])], {
+    localNames: new Set(locals.keys()),
+    validator: lazyValidator,
+    listTimeoutMs,
     logger,
-  );
+  });
+
+  const localCheck = (local: { tool: LocalTool; check?: InputCheck | Error }) => {
+    if (local.check === undefined) {
+      try {
+        local.check = lazyValidator.compile(local.tool.inputSchema);
+      } catch (error) {
+        local.check = new Error(
+          `input schema of tool "${local.tool.name}" does not compile: ${errorMessage(error)}`,
+        );
+        logger.error(local.check.message, { tool: local.tool.name });
+      }
+    }
+    return local.check;
+  };
 
   const isGated = async (local: LocalTool | undefined, name: string, input: unknown) => {
     try {
@@ -130,29 +169,39 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
     const route = local ? undefined : await untilAborted(router.resolve(name), ctx.signal);
     if (route === ABORTED) return toolError('cancelled', `tool ${name} was cancelled`);
     if (!local && !route) return toolError('unknown_tool', `unknown tool "${name}"`);
-    const source = local ? 'local' : undefined;
+    // Outcomes the dispatcher makes say where the call was going too.
+    const label = () => (local ? 'local' : route ? router.label(name, route) : undefined);
 
     // A private copy: what is validated, approved and run cannot change
     // under us (the runner's `tool_use` event holds the original).
     const input = cloneInput(call.input);
-    const check = local ? local.check : route ? router.check(name, route) : undefined;
+    const check = local ? localCheck(local) : route ? router.check(name, route) : undefined;
+    if (check instanceof Error) return toolError('tool_error', check.message, label());
     const problem = check?.(input);
-    if (problem !== undefined) return toolError('invalid_input', problem, source);
+    if (problem !== undefined) return toolError('invalid_input', problem, label());
 
     const gated = await untilAborted(isGated(local?.tool, name, input), ctx.signal);
-    if (gated === ABORTED) return toolError('cancelled', `tool ${name} was cancelled`, source);
+    if (gated === ABORTED) return toolError('cancelled', `tool ${name} was cancelled`, label());
     if (gated) {
       const blocked = await passApprovalGate({ id: call.id, name, input }, ctx, {
         broker: options.approvals,
         approvedToolTypes,
         logger,
       });
-      if (blocked) return source ? { ...blocked, source } : blocked;
+      if (blocked) return withSource(blocked, label());
     }
 
     if (local) return runLocalTool(local.tool, input, call, ctx, local.tool.timeoutMs ?? timeoutMs);
-    if (route) return callSourceTool(route.source, name, input, ctx, sourceTimeoutMs);
-    return toolError('unknown_tool', `unknown tool "${name}"`);
+    if (!route) return toolError('unknown_tool', `unknown tool "${name}"`);
+    const outcome = await callSourceTool(route.source, name, input, ctx, sourceTimeoutMs);
+    // An outcome the source made carries its own label; one the dispatcher
+    // made (cancel, time limit, a throw) gets the label the source's
+    // outcomes for this tool carry.
+    if (outcome.source !== undefined) {
+      router.remember(name, outcome.source);
+      return outcome;
+    }
+    return withSource(outcome, label());
   };
 
   return {
@@ -176,6 +225,10 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
       });
     },
   };
+}
+
+function withSource(outcome: ToolOutcome, source: string | undefined): ToolOutcome {
+  return source === undefined || outcome.source !== undefined ? outcome : { ...outcome, source };
 }
 
 function normalizeNeedsApproval(
