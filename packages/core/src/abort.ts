@@ -67,3 +67,46 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * One listener on `source`, fanned out to any number of child signals. Work
+ * that runs concurrently (sub-agent calls of one turn) takes a child each, so
+ * the listeners it adds land on its own signal and never pile up on
+ * `source` — Node warns (`MaxListenersExceededWarning`) past 10 on one signal.
+ */
+export class AbortFanOut {
+  readonly #children = new Set<AbortController>();
+  readonly #unlink: () => void;
+  #reason: unknown;
+  #aborted = false;
+
+  constructor(source: AbortSignal) {
+    const onAbort = (): void => {
+      this.#aborted = true;
+      this.#reason = source.reason;
+      for (const child of this.#children) child.abort(source.reason);
+      this.#children.clear();
+    };
+    if (source.aborted) {
+      onAbort();
+      this.#unlink = () => {};
+    } else {
+      source.addEventListener('abort', onAbort, { once: true });
+      this.#unlink = () => source.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** A signal that aborts with the source; `release()` when done with it. */
+  child(): { signal: AbortSignal; release: () => void } {
+    const controller = new AbortController();
+    if (this.#aborted) controller.abort(this.#reason);
+    else this.#children.add(controller);
+    return { signal: controller.signal, release: () => this.#children.delete(controller) };
+  }
+
+  /** Removes the listener from the source. */
+  close(): void {
+    this.#unlink();
+    this.#children.clear();
+  }
+}

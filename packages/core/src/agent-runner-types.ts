@@ -83,7 +83,7 @@ export interface AgentRunnerOptions {
    * @default 'https://api.anthropic.com'
    */
   baseURL?: string;
-  /** Model id, e.g. `claude-sonnet-4-5`. */
+  /** Model id, e.g. `claude-sonnet-4-6`. */
   model: string;
   /** `max_tokens` of each model turn. @default 16000 */
   maxTokens?: number;
@@ -98,6 +98,15 @@ export interface AgentRunnerOptions {
   tools?: ToolExecutor;
   /** Model turns per run before it ends with `error { code: 'max_turns' }`. @default 20 */
   maxTurns?: number;
+  /**
+   * Time limit of each run, in ms, from `run_start` to the terminal event.
+   * When it passes, the model request, the backoff wait and the tool calls
+   * are aborted (their `signal`), unfinished tool calls get a `cancelled`
+   * `tool_result`, and the run ends with `error { code: 'timeout' }`.
+   * Sub-agents are limited by their own `timeoutMs` instead.
+   * @default undefined (no limit)
+   */
+  timeoutMs?: number;
   /** Retries of the model call. See {@link RetryOptions}. */
   retry?: RetryOptions;
   /** Observability hooks; never fatal. */
@@ -106,7 +115,11 @@ export interface AgentRunnerOptions {
   pricing?: PricingTable;
   /** Sub-agents exposed to the model as tools taking `{ task }`. @default [] */
   subAgents?: SubAgentConfig[];
-  /** Where throwing hooks and name clashes are reported. @default consoleLogger */
+  /**
+   * Where throwing hooks, name clashes, a failed log and the SDK's own
+   * warnings (deprecated models) are reported. A logger that throws is ignored.
+   * @default consoleLogger
+   */
   logger?: Logger;
 }
 

@@ -23,6 +23,9 @@ expectTypeOf(createAgentRunner).parameter(0).toEqualTypeOf<AgentRunnerOptions>()
 expectTypeOf(createAgentRunner).returns.toEqualTypeOf<AgentRunner>();
 expectTypeOf<ReturnType<AgentRunner['run']>>().toEqualTypeOf<Promise<RunResult>>();
 
+// timeoutMs: a run time limit in ms, optional.
+expectTypeOf<AgentRunnerOptions['timeoutMs']>().toEqualTypeOf<number | undefined>();
+
 // thinking takes 'adaptive', a budget or false — nothing else.
 expectTypeOf<{ model: 'm'; thinking: 'adaptive' }>().toExtend<AgentRunnerOptions>();
 expectTypeOf<{ model: 'm'; thinking: { budgetTokens: 2048 } }>().toExtend<AgentRunnerOptions>();

@@ -10,11 +10,10 @@ import {
   silentLogger,
   startMock,
   typesOf,
+  user,
 } from './runner-test-helpers.js';
 
 afterEach(closeMocks);
-
-const user = (content: string): Anthropic.MessageParam => ({ role: 'user', content });
 
 describe('agent runner: streaming', () => {
   it('streams one text_delta per upstream delta and completes', async () => {

@@ -26,7 +26,7 @@ import type { ToolDefinition } from './tools.js';
  *
  * @example
  * ```ts
- * const runner = createAgentRunner({ apiKey, model: 'claude-sonnet-4-5', tools });
+ * const runner = createAgentRunner({ apiKey, model: 'claude-sonnet-4-6', tools });
  * const result = await runner.run({ messages, system: 'Be brief.', log, signal });
  * ```
  */
@@ -71,6 +71,11 @@ async function runAgent(config: RunnerConfig, params: RunParams): Promise<RunRes
 
   const controller = new AbortController();
   const unlink = linkAbort(params.signal, controller);
+  const { timeoutMs } = config;
+  const deadline =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => controller.abort(new RunTimeout(timeoutMs)), timeoutMs);
   let logError: LogAppendError | undefined;
   let callIndex = 0;
   const ctx: RunContext = {
@@ -130,6 +135,7 @@ async function runAgent(config: RunnerConfig, params: RunParams): Promise<RunRes
   } catch (thrown) {
     error = toRunError(thrown, ctx.signal);
   } finally {
+    clearTimeout(deadline);
     unlink();
   }
 
@@ -186,7 +192,19 @@ async function loadTools(ctx: RunContext): Promise<ToolDefinition[]> {
   return [...kept, ...subAgents.map(subAgentToolDefinition)];
 }
 
+/** The abort reason of a run that reached its `timeoutMs`. */
+class RunTimeout extends Error {
+  constructor(ms: number) {
+    super(`the run exceeded its time limit of ${ms} ms`);
+    this.name = 'RunTimeout';
+  }
+}
+
 function toRunError(thrown: unknown, signal: AbortSignal): ErrorPayload<RunErrorCode> {
+  // Whatever the abort made the run throw (cancelled, an aborted wait), a
+  // time limit says so. The first abort wins: a cancel before it stays one.
+  if (signal.aborted && signal.reason instanceof RunTimeout && !(thrown instanceof LogAppendError))
+    return { code: 'timeout', message: signal.reason.message };
   if (thrown instanceof RunFailure) return thrown.toPayload();
   if (thrown instanceof LogAppendError) return { code: 'internal', message: thrown.message };
   if (thrown instanceof AbortedError || signal.aborted) return cancelled().toPayload();

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAgentRunner } from './agent-runner.js';
+import { resolveClient } from './anthropic-client.js';
 import { GatewayError } from './errors.js';
 import { createEventLog } from './memory-event-log.js';
 import { closeMocks, silentLogger, startMock } from './runner-test-helpers.js';
@@ -77,6 +78,18 @@ describe('agent runner: credentials', () => {
     expect(() => createAgentRunner({ model: 'claude-haiku-4-5', apiKey: '  ' })).toThrow(
       expect.objectContaining({ code: 'missing_credentials' }),
     );
+  });
+
+  it("routes the created client's own logs (warn and error) to the runner's logger", () => {
+    const logger = silentLogger();
+    const client = resolveClient({ apiKey: 'k' }, logger);
+    expect(client.logLevel).toBe('warn');
+    client.logger.warn('sdk warning', 1);
+    client.logger.error('sdk error');
+    client.logger.info('chatter');
+    client.logger.debug('chatter');
+    expect(logger.warnings).toEqual([{ message: 'sdk warning', data: { details: [1] } }]);
+    expect(logger.errors).toEqual([{ message: 'sdk error' }]);
   });
 
   it('refuses two credentials at once', () => {

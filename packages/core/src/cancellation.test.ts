@@ -15,8 +15,11 @@ import {
 afterEach(closeMocks);
 
 const hi = [{ role: 'user' as const, content: 'Hi' }];
-// Only catches a hang: every wait a cancel must cut short is ≥ 30 s here.
-const HANG = 10_000;
+// Promptness is proven by structure, not by the clock: each run below waits
+// on something that never ends by itself within the test's time (a stream that
+// stalls with a 60 s stall timeout, a tool that never settles, a 55 s
+// retry-after), so it resolves only because the cancel cut the wait short;
+// without that the test would time out.
 
 describe('agent runner: cancellation', () => {
   it('cancels a stalled stream promptly', async () => {
@@ -34,10 +37,8 @@ describe('agent runner: cancellation', () => {
       signal: controller.signal,
     });
     await waitFor(() => log.lastSeq() >= 2); // run_start + the first delta
-    const abortedAt = Date.now();
     controller.abort();
     const result = await running;
-    expect(Date.now() - abortedAt).toBeLessThan(HANG);
     expect(result.error).toEqual({ code: 'cancelled', message: 'the run was cancelled' });
     const events = await eventsOf(log);
     expect(typesOf(events)).toEqual(['run_start', 'text_delta', 'error']);
@@ -76,10 +77,8 @@ describe('agent runner: cancellation', () => {
       signal: controller.signal,
     });
     await waitFor(() => toolSignal !== undefined);
-    const abortedAt = Date.now();
     controller.abort();
     const result = await running;
-    expect(Date.now() - abortedAt).toBeLessThan(HANG);
     expect(toolSignal!.aborted).toBe(true);
     expect(nextRan).toBe(false);
     expect(result.error?.code).toBe('cancelled');
@@ -119,16 +118,14 @@ describe('agent runner: cancellation', () => {
   });
 
   it('cancels during a retry backoff', async () => {
-    const mock = await startMock([{ fault: { type: 'http_error', status: 429, retryAfter: 30 } }]);
+    const mock = await startMock([{ fault: { type: 'http_error', status: 429, retryAfter: 55 } }]);
     const log = createEventLog();
     const controller = new AbortController();
     const running = runnerFor(mock).run({ messages: hi, log, signal: controller.signal });
     await waitFor(() => log.lastSeq() >= 2);
-    expect((await snapshot(log)).at(-1)).toMatchObject({ type: 'stream_retry', delay_ms: 30_000 });
-    const abortedAt = Date.now();
+    expect((await snapshot(log)).at(-1)).toMatchObject({ type: 'stream_retry', delay_ms: 55_000 });
     controller.abort();
     const result = await running;
-    expect(Date.now() - abortedAt).toBeLessThan(HANG);
     expect(result.error?.code).toBe('cancelled');
     expect(mock.requests).toHaveLength(1);
   });

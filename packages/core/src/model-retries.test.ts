@@ -82,6 +82,23 @@ describe('agent runner: retries', () => {
     expect(mock.requests[1]!.receivedAt - mock.requests[0]!.receivedAt).toBeGreaterThanOrEqual(45);
   });
 
+  it('prefers retry-after-ms over retry-after (end to end)', async () => {
+    const mock = await startMock([
+      // retry-after alone would hold the retry for 30 s: the test would time out.
+      { fault: { type: 'http_error', status: 529, retryAfter: 30, retryAfterMs: 40 } },
+      { fault: { type: 'http_error', status: 429, retryAfterMs: 25 } },
+      ok,
+    ]);
+    const log = createEventLog();
+    const result = await runnerFor(mock).run({ messages: hi, log });
+    expect(result.error).toBeUndefined();
+    const retries = (await eventsOf(log)).filter((e) => e.type === 'stream_retry');
+    expect(retries.map((e) => [e.error.type, e.delay_ms])).toEqual([
+      ['overloaded_error', 40],
+      ['rate_limit_error', 25],
+    ]);
+  });
+
   it('retries 529, 500 and a dropped connection, then completes', async () => {
     const mock = await startMock([
       { fault: { type: 'http_error', status: 529 } },

@@ -17,11 +17,15 @@ export interface RunnerConfig {
   thinking: ThinkingOption;
   tools: ToolExecutor | undefined;
   maxTurns: number;
+  /** Time limit of a run in ms; `undefined`: none. */
+  timeoutMs: number | undefined;
   retry: ResolvedRetryOptions;
   hooks: AgentRunnerHooks;
   pricing: PricingTable;
   subAgents: SubAgentConfig[];
   logger: Logger;
+  /** SDK console warnings already passed to `logger` (each once per runner). */
+  sdkWarnings: Set<string>;
 }
 
 /** Thrown when the log refuses an append mid-run (closed by someone else). */
@@ -44,6 +48,24 @@ export interface RunContext {
   emit(event: GatewayEvent): Promise<LogEntry>;
   /** Next 0-based tool call index of the run. */
   nextCallIndex(): number;
+}
+
+/**
+ * The caller's logger, made unable to throw: a logger is user code too, and a
+ * run reports to it from places (a throwing hook, a failed log) where one
+ * more throw would reject `run()` — which a background run must never do.
+ */
+export function safeLogger(logger: Logger): Logger {
+  const guard =
+    (level: 'warn' | 'error') =>
+    (message: string, data?: object): void => {
+      try {
+        logger[level](message, data);
+      } catch {
+        // Nowhere left to report it.
+      }
+    };
+  return { warn: guard('warn'), error: guard('error') };
 }
 
 /** Calls a hook; a throw or rejection is logged, never propagated. */

@@ -4,7 +4,7 @@ import { GatewayError } from './errors.js';
 import { consoleLogger } from './logger.js';
 import type { PricingTable } from './pricing.js';
 import { DEFAULT_RETRY } from './retry.js';
-import type { RunnerConfig } from './run-context.js';
+import { safeLogger, type RunnerConfig } from './run-context.js';
 
 /** Default `maxTokens` of each model turn. */
 export const DEFAULT_MAX_TOKENS = 16_000;
@@ -17,12 +17,30 @@ function invalid(message: string): never {
   throw new GatewayError('invalid_options', message);
 }
 
-function intOption(value: unknown, name: string, fallback: number, min: number): number {
+// setTimeout fires at once (with a console warning) past this.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function intOption(
+  value: unknown,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    invalid(`${name} must be an integer ≥ ${min}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    invalid(
+      max === Number.MAX_SAFE_INTEGER
+        ? `${name} must be an integer ≥ ${min}`
+        : `${name} must be an integer from ${min} to ${max}`,
+    );
   }
   return value;
+}
+
+/** A delay option: a timer length, so at most {@link MAX_TIMER_MS}. */
+function msOption(value: unknown, name: string, fallback: number, min: number): number {
+  return intOption(value, name, fallback, min, MAX_TIMER_MS);
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -34,11 +52,13 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  */
 export function resolveConfig(options: AgentRunnerOptions): RunnerConfig {
   if (!isObject(options)) invalid('createAgentRunner needs an options object');
-  const logger = options.logger ?? consoleLogger;
+  const logger = safeLogger(options.logger ?? consoleLogger);
   if (typeof options.model !== 'string' || options.model.trim() === '')
     invalid('model must be a non-empty string');
   const maxTokens = intOption(options.maxTokens, 'maxTokens', DEFAULT_MAX_TOKENS, 1);
   const maxTurns = intOption(options.maxTurns, 'maxTurns', DEFAULT_MAX_TURNS, 1);
+  const timeoutMs =
+    options.timeoutMs === undefined ? undefined : msOption(options.timeoutMs, 'timeoutMs', 0, 1);
 
   const thinking = options.thinking ?? false;
   if (thinking !== false && thinking !== 'adaptive') {
@@ -58,9 +78,9 @@ export function resolveConfig(options: AgentRunnerOptions): RunnerConfig {
   if (!isObject(retryIn)) invalid('retry must be an object');
   const retry = {
     maxRetries: intOption(retryIn.maxRetries, 'retry.maxRetries', DEFAULT_RETRY.maxRetries, 0),
-    baseDelayMs: intOption(retryIn.baseDelayMs, 'retry.baseDelayMs', DEFAULT_RETRY.baseDelayMs, 0),
-    maxDelayMs: intOption(retryIn.maxDelayMs, 'retry.maxDelayMs', DEFAULT_RETRY.maxDelayMs, 0),
-    stallTimeoutMs: intOption(
+    baseDelayMs: msOption(retryIn.baseDelayMs, 'retry.baseDelayMs', DEFAULT_RETRY.baseDelayMs, 0),
+    maxDelayMs: msOption(retryIn.maxDelayMs, 'retry.maxDelayMs', DEFAULT_RETRY.maxDelayMs, 0),
+    stallTimeoutMs: msOption(
       retryIn.stallTimeoutMs,
       'retry.stallTimeoutMs',
       DEFAULT_RETRY.stallTimeoutMs,
@@ -100,7 +120,7 @@ export function resolveConfig(options: AgentRunnerOptions): RunnerConfig {
       invalid(`sub-agent ${sub.name} needs a description and a systemPrompt`);
     }
     intOption(sub.maxTurns, `subAgents[${sub.name}].maxTurns`, 1, 1);
-    intOption(sub.timeoutMs, `subAgents[${sub.name}].timeoutMs`, 1, 1);
+    msOption(sub.timeoutMs, `subAgents[${sub.name}].timeoutMs`, 1, 1);
     if (sub.excludedTools !== undefined && !Array.isArray(sub.excludedTools)) {
       invalid(`subAgents[${sub.name}].excludedTools must be an array`);
     }
@@ -114,11 +134,13 @@ export function resolveConfig(options: AgentRunnerOptions): RunnerConfig {
     thinking,
     tools,
     maxTurns,
+    timeoutMs,
     retry,
     hooks,
     pricing,
     subAgents: subAgents.map((sub) => ({ ...sub })),
     logger,
+    sdkWarnings: new Set(),
   };
 }
 

@@ -1,5 +1,11 @@
 // Shared by the runner's tests (not part of the package: only index.ts is built).
-import { startMockAnthropic, type MockAnthropic, type Script } from '@claude-gateway/testing';
+import type Anthropic from '@anthropic-ai/sdk';
+import {
+  startMockAnthropic,
+  type MockAnthropic,
+  type MockRequestInfo,
+  type Script,
+} from '@claude-gateway/testing';
 import type { AgentRunnerOptions } from './agent-runner-types.js';
 import { createAgentRunner } from './agent-runner.js';
 import type { EventLog, LogEntry } from './event-log-types.js';
@@ -115,4 +121,13 @@ export async function waitFor(predicate: () => boolean, ms = 10_000): Promise<vo
 /** The parsed body of the mock's nth request. */
 export function bodyOf(mock: MockAnthropic, index: number): Record<string, unknown> {
   return mock.requests[index]!.body as Record<string, unknown>;
+}
+
+/** A user message. */
+export const user = (content: string): Anthropic.MessageParam => ({ role: 'user', content });
+
+/** True when the request's last message carries a tool_result (the model is answering a tool). */
+export function answersTool(request: MockRequestInfo): boolean {
+  const last = request.body.messages.at(-1);
+  return Array.isArray(last?.content) && last.content.some((block) => block.type === 'tool_result');
 }

@@ -4,6 +4,7 @@ import { linkAbort } from './abort.js';
 import { emptyUsage, type Usage } from './events.js';
 import { IncompleteStreamError, StallError } from './retry.js';
 import type { RunContext } from './run-context.js';
+import { routeSdkWarnings } from './sdk-warnings.js';
 
 /** A tool call the model made in a turn. */
 export interface TurnToolCall {
@@ -72,9 +73,10 @@ export async function streamTurn(
 
   try {
     arm();
-    const response = await ctx.config.client.messages
-      .create(request, { signal: attempt.signal, maxRetries: 0 })
-      .asResponse();
+    const { client, logger, sdkWarnings } = ctx.config;
+    const response = await routeSdkWarnings(logger, sdkWarnings, () =>
+      client.messages.create(request, { signal: attempt.signal, maxRetries: 0 }),
+    ).asResponse();
     arm();
     const turn = new TurnBuilder();
     let complete = false;

@@ -3,6 +3,7 @@ import type { MockRequestInfo, MockTurn } from '@claude-gateway/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEventLog } from './memory-event-log.js';
 import {
+  answersTool,
   bodyOf,
   closeMocks,
   eventsOf,
@@ -25,10 +26,6 @@ const researcher: SubAgentConfig = {
 
 const isChild = (request: MockRequestInfo): boolean =>
   JSON.stringify(request.body.system ?? '').includes('researcher');
-const lastHasToolResult = (request: MockRequestInfo): boolean => {
-  const last = request.body.messages.at(-1);
-  return Array.isArray(last?.content) && last.content.some((block) => block.type === 'tool_result');
-};
 const taskOf = (request: MockRequestInfo): string => {
   const content = request.body.messages[0]!.content;
   return typeof content === 'string' ? content : '';
@@ -36,7 +33,7 @@ const taskOf = (request: MockRequestInfo): string => {
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function parentTurn(request: MockRequestInfo, tasks: string[]): MockTurn {
-  if (lastHasToolResult(request))
+  if (answersTool(request))
     return {
       blocks: [{ type: 'text', text: 'Summary.' }],
       usage: {
@@ -127,10 +124,42 @@ describe('agent runner: sub-agents', () => {
     ).toBe('Summary.');
   });
 
+  it('runs 12 concurrent sub-agent calls without a MaxListenersExceededWarning', async () => {
+    const tasks = Array.from({ length: 12 }, (_, i) => `T${i}`);
+    let arrived = 0;
+    let release!: () => void;
+    const all = new Promise<void>((resolve) => (release = resolve));
+    const mock = await startMock(async (request) => {
+      if (!isChild(request)) return parentTurn(request, tasks);
+      if (++arrived === tasks.length) release();
+      // Every child holds its listeners until all twelve are running.
+      await Promise.race([all, delay(5000)]);
+      return { blocks: [{ type: 'text', text: `Done ${taskOf(request)}` }] };
+    });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const result = await runnerFor(mock, { subAgents: [researcher] }).run({
+        messages: [{ role: 'user', content: 'Research twelve things' }],
+        log: createEventLog(),
+        signal: controller.signal,
+      });
+      expect(result.error).toBeUndefined();
+      expect(arrived).toBe(12);
+      // Node emits the warning on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => `${w.name}: ${w.message}`)).toEqual([]);
+  });
+
   it("gives the child its system prompt and the parent's tools minus excluded ones", async () => {
     const mock = await startMock((request) => {
       if (!isChild(request)) return parentTurn(request, ['find it']);
-      if (lastHasToolResult(request)) return { blocks: [{ type: 'text', text: 'Found it.' }] };
+      if (answersTool(request)) return { blocks: [{ type: 'text', text: 'Found it.' }] };
       return {
         blocks: [{ type: 'tool_use', id: 'toolu_s', name: 'search', input: { value: 'it' } }],
       };
@@ -211,7 +240,7 @@ describe('agent runner: sub-agents', () => {
 
   it('refuses a call without a task', async () => {
     const mock = await startMock((request) =>
-      lastHasToolResult(request)
+      answersTool(request)
         ? { blocks: [{ type: 'text', text: 'ok' }] }
         : { blocks: [{ type: 'tool_use', id: 'toolu_x', name: 'researcher', input: {} }] },
     );

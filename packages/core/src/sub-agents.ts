@@ -150,6 +150,8 @@ function childConfig(parent: RunnerConfig, sub: SubAgentConfig): RunnerConfig {
     maxTokens: sub.maxTokens ?? parent.maxTokens,
     thinking: sub.thinking ?? parent.thinking,
     maxTurns: sub.maxTurns ?? DEFAULT_SUB_AGENT_MAX_TURNS,
+    // The child's limit is the sub-agent's timeoutMs, enforced by its dispatcher.
+    timeoutMs: undefined,
     tools: withoutTools(parent.tools, sub.excludedTools ?? []),
     // The parent counts the child's spend in its own onUsage; children do not nest.
     hooks: { onToolResult: parent.hooks.onToolResult, onToolTiming: parent.hooks.onToolTiming },

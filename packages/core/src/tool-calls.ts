@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { AbortedError, raceAbort } from './abort.js';
+import { AbortFanOut, AbortedError, raceAbort } from './abort.js';
 import {
   GatewayError,
   errorMessage,
@@ -42,22 +42,36 @@ export async function runToolCalls(
   }
   const indexed = calls.map((call) => ({ call, callIndex: ctx.nextCallIndex() }));
   const results = new Array<Promise<Anthropic.ToolResultBlockParam>>(calls.length);
-  // Sub-agents are parallel-safe: start them all now.
-  indexed.forEach(({ call, callIndex }, i) => {
-    const dispatch = subAgents.get(call.name);
-    if (!dispatch) return;
-    const promise = runOne(ctx, call, callIndex, (toolCtx) => dispatch(call, toolCtx));
-    // Handled by Promise.all below; this keeps an early rejection from counting as unhandled.
-    promise.catch(() => {});
-    results[i] = promise;
-  });
-  for (const [i, { call, callIndex }] of indexed.entries()) {
-    if (results[i]) continue;
-    const promise = runOne(ctx, call, callIndex, (toolCtx) => executeLocal(ctx, call, toolCtx));
-    results[i] = promise;
-    await promise.catch(() => {});
+  // Each call gets its own child signal, so the run's signal keeps one
+  // listener however many calls run at once. Sub-agents are parallel-safe:
+  // start them all now.
+  const fanOut = new AbortFanOut(ctx.signal);
+  try {
+    indexed.forEach(({ call, callIndex }, i) => {
+      const dispatch = subAgents.get(call.name);
+      if (!dispatch) return;
+      const { signal, release } = fanOut.child();
+      const promise = runOne(ctx, signal, call, callIndex, (toolCtx) => dispatch(call, toolCtx));
+      // Handled by Promise.all below; this keeps an early rejection from counting as unhandled.
+      promise.catch(() => {}).finally(release);
+      results[i] = promise;
+    });
+    for (const [i, { call, callIndex }] of indexed.entries()) {
+      if (results[i]) continue;
+      // A child signal per call too: listeners a tool forgets to remove
+      // stay on it, not on the run's signal.
+      const { signal, release } = fanOut.child();
+      const promise = runOne(ctx, signal, call, callIndex, (toolCtx) =>
+        executeLocal(ctx, call, toolCtx),
+      );
+      results[i] = promise;
+      await promise.catch(() => {});
+      release();
+    }
+    return await Promise.all(results);
+  } finally {
+    fanOut.close();
   }
-  return Promise.all(results);
 }
 
 function executeLocal(
@@ -82,20 +96,21 @@ function executeLocal(
 
 async function runOne(
   ctx: RunContext,
+  signal: AbortSignal,
   call: TurnToolCall,
   callIndex: number,
   execute: (toolCtx: ToolContext) => Promise<ToolOutcome>,
 ): Promise<Anthropic.ToolResultBlockParam> {
   const started = performance.now();
   const toolCtx: ToolContext = {
-    signal: ctx.signal,
+    signal,
     sessionId: ctx.sessionId,
     runId: ctx.runId,
     callIndex,
     log: ctx.log,
   };
   let settled: Settled;
-  if (ctx.signal.aborted) settled = { ok: false, error: CANCELLED, source: 'local' };
+  if (signal.aborted) settled = { ok: false, error: CANCELLED, source: 'local' };
   else if (call.inputError) {
     settled = {
       ok: false,
@@ -104,7 +119,7 @@ async function runOne(
     };
   } else {
     try {
-      settled = normalize(await raceAbort(execute(toolCtx), ctx.signal));
+      settled = normalize(await raceAbort(execute(toolCtx), signal));
     } catch (error) {
       settled = { ok: false, error: thrownToToolError(error), source: 'local' };
     }
@@ -122,7 +137,7 @@ async function runOne(
 
   const { hooks, logger } = ctx.config;
   let extra: ToolResultContentBlock[] = [];
-  if (!ctx.signal.aborted && hooks.onToolResult) {
+  if (!signal.aborted && hooks.onToolResult) {
     const onToolResult = hooks.onToolResult;
     const returned = await raceAbort(
       callHook(logger, 'onToolResult', () =>
@@ -138,7 +153,7 @@ async function runOne(
           callIndex,
         }),
       ),
-      ctx.signal,
+      signal,
     ).catch(() => undefined);
     if (Array.isArray(returned)) extra = returned.filter(isContentBlock);
     else if (returned !== undefined)
@@ -159,7 +174,7 @@ async function runOne(
         resultBytes,
       }),
     );
-    await raceAbort(timing, ctx.signal).catch(() => {});
+    await raceAbort(timing, signal).catch(() => {});
   }
   return block;
 }

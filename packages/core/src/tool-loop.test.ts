@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayEvent } from './events.js';
 import { createEventLog } from './memory-event-log.js';
 import {
+  answersTool,
   bodyOf,
   closeMocks,
   eventsOf,
@@ -12,17 +13,10 @@ import {
   snapshot,
   startMock,
   typesOf,
+  user,
 } from './runner-test-helpers.js';
 
 afterEach(closeMocks);
-
-const user = (content: string): Anthropic.MessageParam => ({ role: 'user', content });
-
-/** True when the request's last message carries a tool_result. */
-function answersTool(request: MockRequestInfo): boolean {
-  const last = request.body.messages.at(-1);
-  return Array.isArray(last?.content) && last.content.some((block) => block.type === 'tool_result');
-}
 
 describe('agent runner: tool loop with thinking', () => {
   it('sends the thinking block with its signature and the tool_result back on the next turn', async () => {
@@ -297,5 +291,39 @@ describe('agent runner: tool loop with thinking', () => {
       user('find'),
       { role: 'assistant', content: [{ type: 'text', text: 'Searching…' }] },
     ]);
+  });
+
+  it("a tool that leaves listeners on its signal never makes the run's signal warn", async () => {
+    const calls = Array.from({ length: 12 }, (_, i) => ({
+      type: 'tool_use' as const,
+      id: `toolu_${i}`,
+      name: 'leaky',
+      input: {},
+    }));
+    const mock = await startMock((request) =>
+      answersTool(request) ? { blocks: [{ type: 'text', text: 'done' }] } : { blocks: calls },
+    );
+    const tools = localTools({
+      leaky: (_input, ctx) => {
+        ctx.signal.addEventListener('abort', () => {}); // never removed
+        return 'ok';
+      },
+    });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const result = await runnerFor(mock, { tools }).run({
+        messages: [user('go')],
+        log: createEventLog(),
+        signal: new AbortController().signal,
+      });
+      expect(result.error).toBeUndefined();
+      expect(tools.calls).toHaveLength(12);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => `${w.name}: ${w.message}`)).toEqual([]);
   });
 });

@@ -4,23 +4,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StreamCompleteEvent } from './events.js';
 import { createEventLog } from './memory-event-log.js';
 import {
+  answersTool,
   bodyOf,
   closeMocks,
   eventsOf,
   localTools,
   runnerFor,
   startMock,
+  user,
 } from './runner-test-helpers.js';
 
 afterEach(closeMocks);
-
-const user = (content: string): Anthropic.MessageParam => ({ role: 'user', content });
-
-/** True when the request's last message carries a tool_result. */
-function answersTool(request: MockRequestInfo): boolean {
-  const last = request.body.messages.at(-1);
-  return Array.isArray(last?.content) && last.content.some((block) => block.type === 'tool_result');
-}
 
 describe('agent runner: prompt caching, usage and cost', () => {
   it('marks the last system block and the last tool with cache_control', async () => {

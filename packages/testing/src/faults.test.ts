@@ -8,7 +8,7 @@ import {
   RateLimitError,
 } from '@anthropic-ai/sdk';
 import { describe, expect, test } from 'vitest';
-import { clientFor, MODEL, postMessages, useMockAnthropic } from './test-helpers.js';
+import { clientFor, MODEL, postMessages, USER, useMockAnthropic } from './test-helpers.js';
 import {
   dropTurn,
   errorTurn,
@@ -20,7 +20,6 @@ import {
 } from './turns.js';
 
 const start = useMockAnthropic();
-const USER: Anthropic.MessageParam[] = [{ role: 'user', content: 'Hello' }];
 const LONG_TEXT = 'one two three four five six seven eight';
 
 function request(client: Anthropic, signal?: AbortSignal) {
@@ -42,6 +41,17 @@ describe('HTTP errors before streaming', () => {
     expect(rateLimit.headers.get('retry-after')).toBe('7');
     expect(rateLimit.type).toBe('rate_limit_error');
     expect(rateLimit.requestID).toMatch(/^req_01/);
+  });
+
+  test('retryAfterMs is sent as retry-after-ms, beside retry-after', async () => {
+    const mock = await start({ script: [errorTurn(429, { retryAfter: 2, retryAfterMs: 1500 })] });
+    const error = await request(clientFor(mock))
+      .finalMessage()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    const headers = (error as RateLimitError).headers;
+    expect(headers.get('retry-after-ms')).toBe('1500');
+    expect(headers.get('retry-after')).toBe('2');
   });
 
   test('529 surfaces as OverloadedError with type overloaded_error', async () => {

@@ -2,30 +2,17 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { AuthenticationError, NotFoundError } from '@anthropic-ai/sdk';
 import { describe, expect, test } from 'vitest';
 import { startMockAnthropic } from './mock-server.js';
-import { clientFor, MODEL, postMessages, useMockAnthropic } from './test-helpers.js';
-import { textTurn, toolUseTurn } from './turns.js';
-import type { MockTurn } from './types.js';
+import {
+  clientFor,
+  MODEL,
+  postMessages,
+  RICH_TURN,
+  USER,
+  useMockAnthropic,
+} from './test-helpers.js';
+import { stallTurn, textTurn, toolUseTurn } from './turns.js';
 
 const start = useMockAnthropic();
-
-const USER: Anthropic.MessageParam[] = [{ role: 'user', content: 'Hello' }];
-
-const RICH_TURN: MockTurn = {
-  blocks: [
-    { type: 'thinking', thinking: 'The user greets me. I should check the weather.' },
-    {
-      type: 'redacted_thinking',
-      data: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP',
-    },
-    { type: 'text', text: 'Let me look that up for you.' },
-    {
-      type: 'tool_use',
-      id: 'toolu_01A09q90qw90lq917835lq9',
-      name: 'get_weather',
-      input: { city: 'Paris', days: 3 },
-    },
-  ],
-};
 
 describe('non-streaming', () => {
   test('create() returns the complete message', async () => {
@@ -329,5 +316,34 @@ describe('prompt cache simulation', () => {
     });
     expect(second.usage.cache_read_input_tokens).toBe(0);
     expect(second.usage.cache_creation_input_tokens).toBe(0);
+  });
+});
+
+describe('many concurrent streams', () => {
+  test('12 streams open at once raise no MaxListenersExceededWarning', async () => {
+    const mock = await start({ script: () => stallTurn('waiting', 1) });
+    const client = clientFor(mock);
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    const controllers = Array.from({ length: 12 }, () => new AbortController());
+    try {
+      // Each create() resolves once its headers arrive: then all twelve streams are open.
+      const streams = await Promise.all(
+        controllers.map((controller) =>
+          client.messages.create(
+            { model: MODEL, max_tokens: 10, messages: USER, stream: true },
+            { signal: controller.signal },
+          ),
+        ),
+      );
+      expect(streams).toHaveLength(12);
+      expect(mock.requests).toHaveLength(12);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      for (const controller of controllers) controller.abort();
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => `${w.name}: ${w.message}`)).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,6 +34,9 @@ export async function startMockAnthropic(
   const requests: RecordedRequest[] = [];
   const cache = createPromptCache(options.cacheMinTokens ?? 0);
   const closing = new AbortController();
+  // Every open stream listens on `closing` (one listener each, removed when it
+  // ends): many concurrent streams are normal, not a leak worth Node's warning.
+  setMaxListeners(0, closing.signal);
   let script: Script = options.script ?? createDemoModel();
   let turnIndex = 0;
   let messageIndex = 0;
@@ -125,6 +128,7 @@ export async function startMockAnthropic(
       const type = fault.errorType ?? errorTypeForStatus(fault.status);
       const extra: Record<string, string> = {};
       if (fault.retryAfter !== undefined) extra['retry-after'] = String(fault.retryAfter);
+      if (fault.retryAfterMs !== undefined) extra['retry-after-ms'] = String(fault.retryAfterMs);
       if (fault.status === 429) extra['anthropic-ratelimit-requests-remaining'] = '0';
       sendJson(
         res,

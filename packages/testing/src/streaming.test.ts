@@ -1,30 +1,17 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, test } from 'vitest';
 import { thinkingSignature } from './ids.js';
-import { clientFor, MODEL, postMessages, useMockAnthropic } from './test-helpers.js';
+import {
+  clientFor,
+  MODEL,
+  postMessages,
+  RICH_TURN,
+  USER,
+  useMockAnthropic,
+} from './test-helpers.js';
 import { textTurn } from './turns.js';
-import type { MockTurn } from './types.js';
 
 const start = useMockAnthropic();
-
-const USER: Anthropic.MessageParam[] = [{ role: 'user', content: 'Hello' }];
-
-const RICH_TURN: MockTurn = {
-  blocks: [
-    { type: 'thinking', thinking: 'The user greets me. I should check the weather.' },
-    {
-      type: 'redacted_thinking',
-      data: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP',
-    },
-    { type: 'text', text: 'Let me look that up for you.' },
-    {
-      type: 'tool_use',
-      id: 'toolu_01A09q90qw90lq917835lq9',
-      name: 'get_weather',
-      input: { city: 'Paris', days: 3 },
-    },
-  ],
-};
 
 describe('streaming through the real SDK', () => {
   test('finalMessage() rebuilds thinking with its signature, redacted thinking, text and a parsed tool input', async () => {

@@ -1,10 +1,31 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach } from 'vitest';
 import { startMockAnthropic } from './mock-server.js';
-import type { MockAnthropic, MockAnthropicOptions } from './types.js';
+import type { MockAnthropic, MockAnthropicOptions, MockTurn } from './types.js';
 
 /** The model name the tests send (one the SDK does not warn about). */
 export const MODEL = 'claude-sonnet-4-6';
+
+/** A one-message conversation. */
+export const USER: Anthropic.MessageParam[] = [{ role: 'user', content: 'Hello' }];
+
+/** A turn with every kind of block: thinking, redacted thinking, text and a tool call. */
+export const RICH_TURN: MockTurn = {
+  blocks: [
+    { type: 'thinking', thinking: 'The user greets me. I should check the weather.' },
+    {
+      type: 'redacted_thinking',
+      data: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP',
+    },
+    { type: 'text', text: 'Let me look that up for you.' },
+    {
+      type: 'tool_use',
+      id: 'toolu_01A09q90qw90lq917835lq9',
+      name: 'get_weather',
+      input: { city: 'Paris', days: 3 },
+    },
+  ],
+};
 
 /** Starts mock servers that are closed after each test. */
 export function useMockAnthropic(): (options?: MockAnthropicOptions) => Promise<MockAnthropic> {

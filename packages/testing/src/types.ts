@@ -45,6 +45,8 @@ export type MockFault =
       message?: string;
       /** Seconds, sent as the `retry-after` header. */
       retryAfter?: number;
+      /** Milliseconds, sent as the `retry-after-ms` header (the API sends both; clients prefer this one). */
+      retryAfterMs?: number;
     }
   /** An `event: error` in the middle of the stream after N content deltas. */
   | {
