@@ -202,6 +202,25 @@ describe('chat server', () => {
     expect(received.at(-1)?.event.type).toBe('stream_complete');
   });
 
+  it('gates the same prompt again in a second run (regression: demo tool ids were reused)', async () => {
+    const requests = [];
+    for (const _ of [1, 2]) {
+      const runId = await startRun('Please delete file "/tmp/twice.txt"');
+      const stream = follow(runId);
+      const { event } = await stream.until((r) => r.event.type === 'tool_approval_request');
+      if (event.type !== 'tool_approval_request') throw new Error('unreachable');
+      requests.push(event);
+      await post(`/runs/${runId}/approvals`, {
+        tool_use_id: event.tool_use_id,
+        nonce: event.nonce,
+        approved: false,
+      });
+      const received = await stream.done;
+      expect(byType(received, 'tool_result')[0]?.error?.code).toBe('user_denied');
+    }
+    expect(requests[1]!.tool_use_id).not.toBe(requests[0]!.tool_use_id);
+  });
+
   it('resumes a dropped connection with Last-Event-ID: no gap, no duplicate', async () => {
     const runId = await startRun('Tell me a long story in detail, please');
     const network = droppableFetch();

@@ -212,14 +212,22 @@ describe('createDemoModel', () => {
     expect(second.stop_reason).toBe('end_turn');
     const answer = second.content.find((b) => b.type === 'text');
     expect(answer).toMatchObject({ text: expect.stringContaining('"Sunny, 18°C"') });
-    // The same conversation gives the same tool call id again (deterministic).
-    const again = await client.messages.create({
+    // The same prompt again is another call: same content, a new id (approval
+    // records key on tool ids, so a repeated id would clash as with the API).
+    const ask = {
       model: MODEL,
       max_tokens: 2048,
       thinking,
       tools: TOOLS,
       messages: messages.slice(0, 1),
-    });
-    expect(again.content.find((b) => b.type === 'tool_use')).toMatchObject({ id: call.id });
+    };
+    const again = await client.messages.create(ask);
+    const againCall = again.content.find((b) => b.type === 'tool_use')!;
+    expect(againCall).toMatchObject({ name: call.name, input: call.input });
+    expect(againCall.id).not.toBe(call.id);
+    // A fresh model fed the same requests repeats the same ids: deterministic.
+    mock.setScript(createDemoModel());
+    const fresh = await client.messages.create(ask);
+    expect(fresh.content.find((b) => b.type === 'tool_use')).toMatchObject({ id: call.id });
   });
 });

@@ -138,7 +138,7 @@ function chooseTools(body: Json, tools: { name: string; schema: unknown }[], sai
   return choice.disable_parallel_tool_use === true ? named.slice(0, 1) : named;
 }
 
-function demoTurn(body: Json, options: DemoModelOptions): MockTurn {
+function demoTurn(body: Json, options: DemoModelOptions, callCount: () => number): MockTurn {
   const messages = Array.isArray(body.messages) ? body.messages.filter(isRecord) : [];
   const tools = customTools(body);
   const seed = sha256(JSON.stringify([body.system ?? null, tools.map((t) => t.name), messages]));
@@ -161,9 +161,13 @@ function demoTurn(body: Json, options: DemoModelOptions): MockTurn {
   if (named.length > 0) {
     const quoted = quotedPhrases(said);
     const list = named.map((t) => `\`${t.name}\``).join(' and ');
+    // Tool ids are unique per call, as the real API's are: the same prompt sent
+    // twice is two calls (approval records key on the id), yet a fresh model
+    // fed the same requests gives the same ids again.
+    const turnNumber = callCount();
     const calls: MockBlock[] = named.map((tool, i) => ({
       type: 'tool_use',
-      id: derivedId('toolu', `${seed.toString('hex')}:${i}`),
+      id: derivedId('toolu', `${seed.toString('hex')}:${turnNumber}:${i}`),
       name: tool.name,
       input: inputFromSchema(tool.schema, quoted),
     }));
@@ -228,5 +232,8 @@ function demoTurn(body: Json, options: DemoModelOptions): MockTurn {
  * The same request always gets the same answer (tool ids included).
  */
 export function createDemoModel(options: DemoModelOptions = {}): Script {
-  return (request: MockRequestInfo) => demoTurn(request.body as unknown as Json, options);
+  let toolTurns = 0;
+  const callCount = (): number => ++toolTurns;
+  return (request: MockRequestInfo) =>
+    demoTurn(request.body as unknown as Json, options, callCount);
 }
