@@ -1,6 +1,7 @@
 import type { MockRequestInfo, MockTurn } from '@claude-gateway/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEventLog } from './memory-event-log.js';
+import type { ToolExecutor, ToolOutcome } from './tools.js';
 import {
   closeMocks,
   eventsOf,
@@ -44,6 +45,60 @@ describe('agent runner: cancellation', () => {
     expect(typesOf(events)).toEqual(['run_start', 'text_delta', 'error']);
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'cancelled' });
     expect(result.messages).toEqual(hi);
+  });
+
+  it("puts a cooperative tool's own cancel events before its tool_result", async () => {
+    // Like the dispatcher's approval gate: on abort the tool appends its audit
+    // event, then answers `cancelled` with its source.
+    const mock = await startMock([
+      { blocks: [{ type: 'tool_use', id: 'toolu_gated', name: 'gated', input: {} }] },
+    ]);
+    let waiting = false;
+    const tools: ToolExecutor = {
+      definitions: () => [
+        { name: 'gated', description: 'waits for a person', input_schema: { type: 'object' } },
+      ],
+      execute: (call, ctx) =>
+        new Promise<ToolOutcome>((resolve) => {
+          waiting = true;
+          ctx.signal.addEventListener('abort', () => {
+            void (async () => {
+              await ctx.log.append({
+                type: 'tool_approval_decision',
+                tool_use_id: call.id,
+                approved: false,
+                reason: 'cancelled',
+              });
+              resolve({ error: { code: 'cancelled', message: 'stopped' }, source: 'approvals' });
+            })();
+          });
+        }),
+    };
+    const log = createEventLog();
+    const controller = new AbortController();
+    const running = runnerFor(mock, { tools }).run({
+      messages: hi,
+      log,
+      signal: controller.signal,
+    });
+    await waitFor(() => waiting);
+    controller.abort();
+    const result = await running;
+    expect(result.error?.code).toBe('cancelled');
+    const events = await eventsOf(log);
+    expect(typesOf(events)).toEqual([
+      'run_start',
+      'usage',
+      'tool_use',
+      'tool_approval_decision',
+      'tool_result',
+      'error',
+    ]);
+    expect(events[4]).toMatchObject({
+      type: 'tool_result',
+      error: { code: 'cancelled', message: 'stopped' },
+      source: 'approvals',
+    });
   });
 
   it('cancels a slow tool that ignores its signal, without waiting for it', async () => {

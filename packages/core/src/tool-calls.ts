@@ -24,6 +24,36 @@ const CANCELLED: ErrorPayload<ToolErrorCode> = {
 };
 
 /**
+ * After a cancel, how long the runner still waits for a tool's own outcome.
+ * A tool that honours its signal answers within it, so what it appended on
+ * the way out (a dispatcher's `tool_approval_decision { reason: "cancelled" }`)
+ * comes before the `tool_result`; a tool that ignores its signal costs the run
+ * no more than this.
+ */
+export const CANCEL_GRACE_MS = 25;
+
+/** `pending`'s outcome if it settles within {@link CANCEL_GRACE_MS}, else `cancelled`. */
+async function outcomeAfterCancel(pending: Promise<ToolOutcome>): Promise<Settled> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<Settled>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ ok: false, error: CANCELLED, source: 'local' }),
+      CANCEL_GRACE_MS,
+    );
+  });
+  const own = pending.then(normalize, (error: unknown): Settled => ({
+    ok: false,
+    error: thrownToToolError(error),
+    source: 'local',
+  }));
+  try {
+    return await Promise.race([own, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Executes the tool calls of one turn and returns their `tool_result` blocks,
  * in call order. Appends every `tool_use` first, then a `tool_result` per call
  * (every `tool_use` gets one, cancelled calls included). Calls run one after
@@ -118,10 +148,14 @@ async function runOne(
       source: 'local',
     };
   } else {
+    const pending = execute(toolCtx);
     try {
-      settled = normalize(await raceAbort(execute(toolCtx), signal));
+      settled = normalize(await raceAbort(pending, signal));
     } catch (error) {
-      settled = { ok: false, error: thrownToToolError(error), source: 'local' };
+      settled =
+        error instanceof AbortedError
+          ? await outcomeAfterCancel(pending)
+          : { ok: false, error: thrownToToolError(error), source: 'local' };
     }
   }
   const durationMs = Math.round(performance.now() - started);
