@@ -5,7 +5,8 @@ export {
   type McpClientManagerOptions,
   type McpServerStatus,
 } from './mcp-client-manager.js';
-export type { McpServerState, RestartOptions } from './server-connection.js';
+export type { McpServerState } from './server-connection.js';
+export type { RestartOptions } from './restart-policy.js';
 export type {
   McpHttpServerConfig,
   McpServerConfig,

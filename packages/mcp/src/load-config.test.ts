@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GatewayError } from '@claude-gateway/core';
@@ -63,6 +63,21 @@ describe('loadMcpConfig', () => {
       url: 'https://fallback.example/mcp',
       headers: { Authorization: 'Bearer t0k' },
     });
+  });
+
+  it('finds the project entry through a symlinked cwd, a trailing slash in the key or in cwd', async () => {
+    const real = join(dir, 'real-project');
+    const link = join(dir, 'linked-project');
+    await mkdir(real, { recursive: true });
+    await symlink(real, link);
+    const configPath = await write('claude-projects.json', {
+      // Claude Code keys projects by the real path; this one also ends in a slash.
+      projects: { [`${real}/`]: { mcpServers: { local: { command: 'local-server' } } } },
+    });
+    for (const cwd of [real, `${real}/`, link, `${link}/`]) {
+      const servers = await loadMcpConfig({ configPath, cwd, env: {} });
+      expect(servers.map((s) => s.name)).toEqual(['local']);
+    }
   });
 
   it('merges .mcp.json and inline servers, filters by allowedServers, infers http from url', async () => {

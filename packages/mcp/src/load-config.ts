@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { GatewayError, consoleLogger, errorMessage, type Logger } from '@claude-gateway/core';
 import { expandEnv, type EnvSource } from './env-expand.js';
@@ -64,6 +64,20 @@ async function readJson(
   return data as Record<string, unknown>;
 }
 
+/**
+ * The `projects` entry for `cwd`: its key is the directory as Claude Code
+ * saw it (a real path), possibly with a trailing slash, while `cwd` may go
+ * through a symlink. An exact key wins.
+ */
+async function projectEntry(projects: Record<string, unknown>, cwd: string): Promise<unknown> {
+  if (Object.hasOwn(projects, cwd)) return projects[cwd];
+  const wanted = new Set([cwd, await realpath(cwd).catch(() => cwd)]);
+  for (const [key, value] of Object.entries(projects)) {
+    if (wanted.has(resolve(key))) return value;
+  }
+  return undefined;
+}
+
 function serversAt(value: unknown, path: string, where: string): RawServers | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) {
@@ -124,7 +138,7 @@ export async function loadMcpConfig(options: LoadMcpConfigOptions): Promise<Load
     const projects = data?.projects;
     if (projects && typeof projects === 'object' && !Array.isArray(projects)) {
       const cwd = resolve(options.cwd ?? process.cwd());
-      const project = (projects as Record<string, unknown>)[cwd];
+      const project = await projectEntry(projects as Record<string, unknown>, cwd);
       if (project && typeof project === 'object') {
         const where = `projects[${JSON.stringify(cwd)}].mcpServers`;
         const local = serversAt((project as Record<string, unknown>).mcpServers, path, where);

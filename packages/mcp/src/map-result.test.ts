@@ -39,6 +39,33 @@ describe('mapCallToolResult', () => {
     });
   });
 
+  it('accepts image media types the way servers spell them (image/jpg, upper case, parameters)', () => {
+    const outcome = mapCallToolResult(
+      {
+        content: [
+          { type: 'image', data: 'AAAA', mimeType: 'image/jpg' },
+          { type: 'image', data: 'BBBB', mimeType: 'IMAGE/PNG' },
+          { type: 'image', data: 'CCCC', mimeType: 'image/webp; q=1' },
+        ],
+      },
+      'mcp:s',
+    );
+    expect(outcome.content).toEqual([
+      { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: 'AAAA' } },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'BBBB' } },
+      { type: 'image', source: { type: 'base64', media_type: 'image/webp', data: 'CCCC' } },
+    ]);
+  });
+
+  it('gives an isError result with no text a message', () => {
+    expect(
+      mapCallToolResult({ content: [{ type: 'text', text: '' }], isError: true }, 'mcp:s'),
+    ).toEqual({
+      error: { code: 'mcp_error', message: 'the tool reported an error' },
+      source: 'mcp:s',
+    });
+  });
+
   it('passes image resources as images and names image types the API cannot take', () => {
     const outcome = mapCallToolResult(
       {

@@ -6,11 +6,18 @@ type McpBlock = CallToolResult['content'][number];
 const imageTypes = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 type ImageMediaType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp';
 
+/** `image/jpg`, `IMAGE/PNG` or `image/webp; q=1` as the API spells it. */
+function imageMediaType(mimeType: string): string {
+  const type = (mimeType.split(';')[0] ?? '').trim().toLowerCase();
+  return type === 'image/jpg' ? 'image/jpeg' : type;
+}
+
 function imageBlock(mimeType: string, data: string): ToolResultContentBlock | undefined {
-  if (!imageTypes.has(mimeType)) return undefined;
+  const mediaType = imageMediaType(mimeType);
+  if (!imageTypes.has(mediaType)) return undefined;
   return {
     type: 'image',
-    source: { type: 'base64', media_type: mimeType as ImageMediaType, data },
+    source: { type: 'base64', media_type: mediaType as ImageMediaType, data },
   };
 }
 
@@ -74,7 +81,7 @@ export function mapCallToolResult(result: CallToolResult, source: string): ToolO
   const content = Array.isArray(result.content) ? result.content : [];
   const text = joinedText(content);
   if (result.isError === true) {
-    return { error: { code: 'mcp_error', message: text ?? 'the tool reported an error' }, source };
+    return { error: { code: 'mcp_error', message: text || 'the tool reported an error' }, source };
   }
   const blocks = content.map(toAnthropicBlock).filter((b): b is ToolResultContentBlock => !!b);
   let value: unknown = null;

@@ -8,13 +8,28 @@ import {
   type ToolSourceCallOptions,
 } from '@claude-gateway/core';
 import { loadMcpConfig, type LoadMcpConfigOptions, type LoadedServer } from './load-config.js';
+import type { RestartOptions } from './restart-policy.js';
 import {
   ServerConnection,
   type ConnectionSettings,
   type McpServerState,
-  type RestartOptions,
 } from './server-connection.js';
 import { assignToolNames, type NameAssignment, type ToolRename } from './tool-names.js';
+
+// One 'exit' listener for every live manager (one each would trip Node's
+// listener-leak warning with a dozen managers).
+const exitHooks = new Set<() => void>();
+const runExitHooks = (): void => {
+  for (const hook of exitHooks) hook();
+};
+function addExitHook(hook: () => void): void {
+  if (exitHooks.size === 0) process.once('exit', runExitHooks);
+  exitHooks.add(hook);
+}
+function removeExitHook(hook: () => void): void {
+  exitHooks.delete(hook);
+  if (exitHooks.size === 0) process.off('exit', runExitHooks);
+}
 
 /** Options of {@link createMcpClientManager}; where the config comes from is {@link LoadMcpConfigOptions}. */
 export interface McpClientManagerOptions extends LoadMcpConfigOptions {
@@ -30,7 +45,7 @@ export interface McpClientManagerOptions extends LoadMcpConfigOptions {
   timeoutOverrides?: Record<string, number>;
   /** Hard cap on a call however much progress it reports. @default 300000 */
   maxTotalTimeoutMs?: number;
-  /** Restart policy after an unexpected exit or a failed start. @default { maxAttempts: 5, initialDelayMs: 500, maxDelayMs: 30000 } */
+  /** Restart policy after an unexpected exit or a failed start. @default { maxAttempts: 5, initialDelayMs: 500, maxDelayMs: 30000, resetAfterMs: 60000 } */
   restart?: RestartOptions;
   /** Each shutdown step (stdin closed → SIGTERM → SIGKILL to the group) waits this long. @default 2000 */
   killGraceMs?: number;
@@ -129,6 +144,7 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
   let naming: NameAssignment = { routes: new Map(), servers: new Map() };
   const warnedRenames = new Set<string>();
   let lastToolsKey = '';
+  let lastStatusKey = '';
   let started: Promise<McpServerStatus[]> | undefined;
   let stopped: Promise<void> | undefined;
 
@@ -140,6 +156,7 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
       maxAttempts: options.restart?.maxAttempts ?? 5,
       initialDelayMs: options.restart?.initialDelayMs ?? 500,
       maxDelayMs: options.restart?.maxDelayMs ?? 30_000,
+      resetAfterMs: options.restart?.resetAfterMs ?? 60_000,
     },
     clientInfo: options.clientInfo ?? { name: 'claude-gateway', version: '0.0.0' },
     logger,
@@ -201,7 +218,12 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
 
   function changed(): void {
     renameNames();
-    emit('status', status());
+    const now = status();
+    const statusKey = JSON.stringify(now);
+    if (statusKey !== lastStatusKey) {
+      lastStatusKey = statusKey;
+      emit('status', now);
+    }
     const tools = definitions();
     const key = JSON.stringify(tools);
     if (key !== lastToolsKey) {
@@ -290,7 +312,7 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
 
   const manager: McpClientManager = {
     startup(opts) {
-      if (!started && !stopped) process.once('exit', killOnExit);
+      if (!started && !stopped) addExitHook(killOnExit);
       started ??= doStartup(opts?.signal);
       return started;
     },
@@ -298,7 +320,7 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
     shutdown() {
       stopped ??= (async () => {
         await Promise.all([...connections.values()].map((c) => c.close()));
-        process.off('exit', killOnExit);
+        removeExitHook(killOnExit);
         changed();
       })();
       return stopped;

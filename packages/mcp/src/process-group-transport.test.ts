@@ -73,6 +73,8 @@ it('kills what the server left behind when it exits on its own, and keeps a boun
   await closed;
   expect(transport.exitInfo).toEqual({ code: 7, signal: null });
   expect(groupMembers(pid)).toEqual([]);
+  // Gone for good: its id may be reused by another group, which must not be signalled.
+  expect(transport.pid).toBeUndefined();
   expect(transport.stderrTail().length).toBeLessThanOrEqual(100);
   expect(transport.stderrTail()).toMatch(/x+$/);
   await expect(transport.send({ jsonrpc: '2.0', method: 'ping', id: 1 })).rejects.toThrow(
@@ -101,4 +103,33 @@ it('passes only the default environment plus env, and reports a missing command'
   const missing = transportFor({ command: '/nonexistent/server' });
   await expect(missing.start()).rejects.toThrow(/ENOENT/);
   await missing.close();
+});
+
+it('reports EPIPE from a server that closed its stdin as an error, without crashing', async () => {
+  const transport = transportFor({
+    command: 'sh',
+    // Closes its stdin, then keeps running (stdout open): writes to it fail with EPIPE.
+    args: ['-c', 'exec 0<&-; echo closed >&2; sleep 600'],
+    killGraceMs: 200,
+  });
+  const errors: Error[] = [];
+  transport.onerror = (error) => errors.push(error);
+  await transport.start();
+  await until(() => transport.stderrTail().includes('closed'));
+  const big = { jsonrpc: '2.0' as const, method: 'ping', id: 1, params: { pad: 'x'.repeat(1e6) } };
+  await expect(transport.send(big)).rejects.toThrow(/EPIPE/);
+  expect(errors.some((e) => /EPIPE/.test(e.message))).toBe(true);
+});
+
+it('closes when the server closes its stdout but keeps running', async () => {
+  const transport = transportFor({
+    command: 'sh',
+    args: ['-c', 'exec 1>&-; sleep 600'],
+    killGraceMs: 200,
+  });
+  const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
+  await transport.start();
+  const pid = transport.pid!;
+  await closed;
+  expect(groupMembers(pid)).toEqual([]);
 });

@@ -79,9 +79,13 @@ export class ProcessGroupTransport implements Transport {
 
   constructor(private readonly options: ProcessGroupTransportOptions) {}
 
-  /** The server's pid, which is also its process group id. */
+  /**
+   * The server's pid, which is also its process group id; `undefined` once
+   * closed, so that a later signal can never reach another group that
+   * reuses the id.
+   */
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.closedNotified ? undefined : this.child?.pid;
   }
 
   /** The latest stderr output of the server (bounded). */
@@ -122,7 +126,15 @@ export class ProcessGroupTransport implements Transport {
         void this.close();
       });
       child.stdin?.on('error', (error) => this.onerror?.(error));
-      child.stdout?.on('error', (error) => this.onerror?.(error));
+      child.stdout?.on('error', (error) => {
+        this.onerror?.(error);
+        void this.close();
+      });
+      // A server that closes its stdout can never answer again, even if it
+      // keeps running: the connection is over.
+      child.stdout?.once('end', () => {
+        void this.close();
+      });
       child.stderr?.on('error', () => undefined);
       child.stdout?.on('data', (chunk: Buffer) => {
         try {
@@ -152,12 +164,14 @@ export class ProcessGroupTransport implements Transport {
     const stdin = this.child?.stdin;
     if (!stdin || this.closing || !stdin.writable)
       return Promise.reject(new Error('Not connected'));
+    // Settled by the write's own callback (flushed, or failed): waiting for
+    // 'drain' instead would leave a listener per blocked write, and none
+    // would ever fire if the pipe broke.
     return new Promise<void>((resolve, reject) => {
-      const ok = stdin.write(serializeMessage(message), (error) => {
+      stdin.write(serializeMessage(message), (error) => {
         if (error) reject(error);
+        else resolve();
       });
-      if (ok) resolve();
-      else stdin.once('drain', resolve);
     });
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createMcpClientManager, type McpServerStatus } from './mcp-client-manager.js';
-import { restartDelay } from './server-connection.js';
+import { restartDelay } from './restart-policy.js';
 import {
   nodeServer,
   processesMentioning,

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { errorMessage, type Logger, type ToolOutcome } from '@claude-gateway/core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -10,8 +11,10 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { anySignal } from './any-signal.js';
+import { endHttpSession } from './end-http-session.js';
 import { mapCallToolResult } from './map-result.js';
 import { ProcessGroupTransport } from './process-group-transport.js';
+import { restartDelay, type RestartOptions } from './restart-policy.js';
 import { isStdioConfig, type McpServerConfig } from './server-config.js';
 
 /**
@@ -21,27 +24,6 @@ import { isStdioConfig, type McpServerConfig } from './server-config.js';
  * restart attempts used up) and `closed` (after shutdown).
  */
 export type McpServerState = 'connecting' | 'ready' | 'failed' | 'restarting' | 'closed';
-
-/** Restart policy for a server that exits unexpectedly. */
-export interface RestartOptions {
-  /**
-   * Consecutive failed attempts (after a crash, or after a failed start)
-   * before the server is marked `failed`; `0` turns restarts off. @default 5
-   */
-  maxAttempts?: number;
-  /** Delay before the first attempt; doubles each time. @default 500 */
-  initialDelayMs?: number;
-  /** Upper bound of the delay. @default 30000 */
-  maxDelayMs?: number;
-}
-
-/** @internal The wait before restart attempt `attempt` (from 0): doubling from `initialDelayMs`, capped. */
-export function restartDelay(
-  attempt: number,
-  { initialDelayMs, maxDelayMs }: Required<RestartOptions>,
-): number {
-  return Math.min(initialDelayMs * 2 ** attempt, maxDelayMs);
-}
 
 /** @internal Settings a connection gets from the manager. */
 export interface ConnectionSettings {
@@ -64,6 +46,12 @@ export interface ConnectionCall {
   maxTotalTimeoutMs: number;
 }
 
+/** A zod validation error, as the SDK rejects a response that fails its result schema. */
+const isSchemaError = (error: unknown): error is Error =>
+  error instanceof Error &&
+  /ZodError$/.test(error.name) &&
+  Array.isArray((error as { issues?: unknown }).issues);
+
 const unavailable = (name: string, why: string, source: string): ToolOutcome => ({
   error: { code: 'server_unavailable', message: `MCP server "${name}" is unavailable: ${why}` },
   source,
@@ -83,6 +71,8 @@ export class ServerConnection {
   private transport: Transport | undefined;
   private attempt = 0;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Starts the attempt count over once the server has stayed ready long enough. */
+  private stableTimer: NodeJS.Timeout | undefined;
   private readonly closeController = new AbortController();
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
@@ -96,6 +86,8 @@ export class ServerConnection {
     private readonly settings: ConnectionSettings,
   ) {
     this.source = `mcp:${name}`;
+    // Every call in flight listens to it: many concurrent calls are not a leak.
+    setMaxListeners(0, this.closeController.signal);
   }
 
   /** The process group id of a running stdio server. */
@@ -126,7 +118,6 @@ export class ServerConnection {
         this.setState('failed');
         return;
       }
-      this.setState('restarting');
       this.scheduleRestart();
     }
   }
@@ -176,7 +167,6 @@ export class ServerConnection {
         aborted,
       ]);
       this.tools = await Promise.race([this.listAll(client, signal), aborted]);
-      this.attempt = 0;
       this.error = undefined;
     } catch (error) {
       this.client = undefined;
@@ -252,15 +242,14 @@ export class ServerConnection {
     const transport = this.transport;
     const stderr = transport instanceof ProcessGroupTransport ? transport.stderrTail() : '';
     this.error = `server ${how}`;
-    this.settings.logger.error(`MCP server "${this.name}" ${how}; restarting`, {
-      ...(stderr && { stderr }),
-    });
-    this.setState('restarting');
+    clearTimeout(this.stableTimer);
+    this.settings.logger.error(`MCP server "${this.name}" ${how}`, { ...(stderr && { stderr }) });
     this.scheduleRestart();
     // For HTTP this ends the old session; for stdio the process is gone already.
     void client.close().catch(() => undefined);
   }
 
+  /** Enters `restarting` and waits for the next attempt, or `failed` when attempts are used up. */
   private scheduleRestart(): void {
     const { maxAttempts } = this.settings.restart;
     if (this.attempt >= maxAttempts) {
@@ -269,6 +258,7 @@ export class ServerConnection {
       this.setState('failed');
       return;
     }
+    this.setState('restarting');
     const wait = restartDelay(this.attempt, this.settings.restart);
     this.attempt += 1;
     this.restartTimer = setTimeout(() => {
@@ -305,9 +295,11 @@ export class ServerConnection {
       return unavailable(this.name, this.error ?? this.state, this.source);
     }
     if (call.signal?.aborted) return this.cancelled();
+    // Shutdown ends the call at once, not when the server's group is finally gone.
+    const { signal, dispose } = anySignal([call.signal, this.closeController.signal]);
     try {
       const result = (await client.callTool({ name: call.tool, arguments: call.input }, undefined, {
-        ...(call.signal && { signal: call.signal }),
+        signal,
         timeout: call.timeoutMs,
         resetTimeoutOnProgress: true,
         maxTotalTimeout: Math.max(call.maxTotalTimeoutMs, call.timeoutMs),
@@ -317,6 +309,13 @@ export class ServerConnection {
       return mapCallToolResult(result, this.source);
     } catch (error) {
       if (call.signal?.aborted) return this.cancelled();
+      if (this.closeController.signal.aborted) {
+        return unavailable(
+          this.name,
+          errorMessage(this.closeController.signal.reason),
+          this.source,
+        );
+      }
       if (error instanceof McpError && error.code === (ErrorCode.RequestTimeout as number)) {
         return {
           error: {
@@ -329,12 +328,20 @@ export class ServerConnection {
       if (error instanceof McpError && error.code !== (ErrorCode.ConnectionClosed as number)) {
         return { error: { code: 'mcp_error', message: error.message }, source: this.source };
       }
+      // The server answered, but not with a valid result (the SDK's schema
+      // check failed): the server is fine, its answer is not.
+      if (isSchemaError(error)) {
+        const message = `MCP tool "${call.tool}" on "${this.name}" gave an answer that is not a valid tools/call result: ${error.message}`;
+        return { error: { code: 'mcp_error', message }, source: this.source };
+      }
       // An HTTP server has no process to watch: a failed request (refused
       // connection, unknown session after a server restart) is how it dies.
       if (!isStdioConfig(this.config) && !(error instanceof McpError)) {
         this.lose(client, `failed a request (${errorMessage(error)})`);
       }
       return unavailable(this.name, errorMessage(error), this.source);
+    } finally {
+      dispose();
     }
   }
 
@@ -347,12 +354,13 @@ export class ServerConnection {
     if (this.state === 'closed') return;
     this.setState('closed');
     clearTimeout(this.restartTimer);
+    clearTimeout(this.stableTimer);
     this.closeController.abort(new Error('the MCP client manager is shutting down'));
     const client = this.client;
     const transport = this.transport;
     this.client = undefined;
     if (client && transport instanceof StreamableHTTPClientTransport) {
-      await this.terminateSession(transport);
+      await endHttpSession(transport, this.name, this.settings.killGraceMs, this.settings.logger);
     }
     await Promise.all([
       client?.close().catch(() => undefined),
@@ -360,39 +368,17 @@ export class ServerConnection {
     ]);
   }
 
-  /**
-   * Ends the HTTP session on the server (`DELETE` with `Mcp-Session-Id`), so
-   * it can free what it holds for us. Bounded by `killGraceMs`: closing the
-   * transport afterwards aborts a request the server leaves hanging.
-   */
-  private async terminateSession(transport: StreamableHTTPClientTransport): Promise<void> {
-    if (transport.sessionId === undefined) return;
-    let timer: NodeJS.Timeout | undefined;
-    let settled = false;
-    const timedOut = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        this.settings.logger.warn(
-          `MCP server "${this.name}": no answer to ending the HTTP session within ${this.settings.killGraceMs} ms`,
-        );
-        resolve();
-      }, this.settings.killGraceMs);
-    });
-    // The request may still fail after the timeout (the transport's close aborts it): swallow that.
-    const ended = transport.terminateSession().catch((error: unknown) => {
-      if (settled) return;
-      this.settings.logger.warn(`MCP server "${this.name}": ending the HTTP session failed`, {
-        error: errorMessage(error),
-      });
-    });
-    await Promise.race([ended, timedOut]);
-    settled = true;
-    clearTimeout(timer);
-  }
-
   private setState(state: McpServerState): void {
     if (this.state === state && state !== 'connecting') return;
     this.state = state;
-    if (state === 'ready') this.wasReady = true;
+    if (state === 'ready') {
+      this.wasReady = true;
+      clearTimeout(this.stableTimer);
+      this.stableTimer = setTimeout(() => {
+        if (this.state === 'ready') this.attempt = 0;
+      }, this.settings.restart.resetAfterMs);
+      this.stableTimer.unref();
+    }
     this.settings.onChange();
   }
 }
