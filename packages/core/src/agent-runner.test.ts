@@ -107,6 +107,21 @@ describe('agent runner: misuse', () => {
       { model: 'm', maxTokens: 2000, thinking: { budgetTokens: 4000 } },
       { model: 'm', retry: { maxRetries: -1 } },
       { model: 'm', subAgents: [{ name: 'bad name', description: 'd', systemPrompt: 's' }] },
+      // A sub-agent's maxTokens below the budget thinking it inherits (the API would answer 400).
+      {
+        model: 'm',
+        maxTokens: 8000,
+        thinking: { budgetTokens: 4000 },
+        subAgents: [{ name: 'sub', description: 'd', systemPrompt: 's', maxTokens: 2000 }],
+      },
+      {
+        model: 'm',
+        subAgents: [{ name: 'sub', description: 'd', systemPrompt: 's', maxTokens: 0 }],
+      },
+      {
+        model: 'm',
+        subAgents: [{ name: 'sub', description: 'd', systemPrompt: 's', model: 7 as never }],
+      },
       {
         model: 'm',
         pricing: {

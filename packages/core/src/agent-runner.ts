@@ -122,14 +122,24 @@ async function runAgent(config: RunnerConfig, params: RunParams): Promise<RunRes
       stopReason = turn.stopReason;
       addSpend(turn.usage, costOf(turn.usage, price));
       await ctx.emit({ type: 'usage', turn: turns, usage: turn.usage });
-      if (turn.content.length > 0) history.push({ role: 'assistant', content: turn.content });
       if (turn.stopReason === 'tool_use' && turn.toolCalls.length > 0) {
         const results = await runToolCalls(ctx, turn.toolCalls, turns, subAgents);
-        history.push({ role: 'user', content: results });
+        // Both or neither: a tool_use without its tool_result makes the history unsendable.
+        history.push(
+          { role: 'assistant', content: turn.content },
+          { role: 'user', content: results },
+        );
         continue;
       }
       // A server tool paused a long turn: send the history back to let it finish.
-      if (turn.stopReason === 'pause_turn' && turn.content.length > 0) continue;
+      if (turn.stopReason === 'pause_turn' && turn.content.length > 0) {
+        history.push({ role: 'assistant', content: turn.content });
+        continue;
+      }
+      // The run ends here (end_turn, max_tokens, refusal...): calls the turn was
+      // cut in the middle of are never run, and would make the history unsendable.
+      const content = withoutUnansweredCalls(turn.content);
+      if (content.length > 0) history.push({ role: 'assistant', content });
       break;
     }
   } catch (thrown) {
@@ -190,6 +200,34 @@ async function loadTools(ctx: RunContext): Promise<ToolDefinition[]> {
     return false;
   });
   return [...kept, ...subAgents.map(subAgentToolDefinition)];
+}
+
+/**
+ * The content of a final turn without the calls no result answers: `tool_use`
+ * blocks (the runner runs them only on `stop_reason: "tool_use"`) and server
+ * tool calls without their result block, as a `max_tokens` stop in the middle
+ * of a call leaves them. A turn left with thinking only is dropped whole.
+ */
+function withoutUnansweredCalls(
+  content: Anthropic.ContentBlockParam[],
+): Anthropic.ContentBlockParam[] {
+  const answered = new Set(
+    content.flatMap((block) => {
+      const id = (block as { tool_use_id?: unknown }).tool_use_id;
+      return typeof id === 'string' ? [id] : [];
+    }),
+  );
+  const kept = content.filter((block) => {
+    const type: string = block.type;
+    if (type === 'tool_use') return false;
+    if (type === 'server_tool_use' || type === 'mcp_tool_use')
+      return answered.has(String((block as { id?: unknown }).id));
+    return true;
+  });
+  const said = kept.some(
+    (block) => block.type !== 'thinking' && block.type !== 'redacted_thinking',
+  );
+  return said ? kept : [];
 }
 
 /** The abort reason of a run that reached its `timeoutMs`. */

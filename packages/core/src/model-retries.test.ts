@@ -63,6 +63,33 @@ describe('agent runner: retries', () => {
     expect(mock.requests).toHaveLength(2);
   });
 
+  it('marks discarded deltas when the failed attempt had streamed thinking only', async () => {
+    const mock = await startMock([
+      {
+        blocks: [
+          { type: 'thinking', thinking: 'a b c', chunks: ['a ', 'b ', 'c'] },
+          { type: 'text', text: 'never sent' },
+        ],
+        fault: { type: 'stream_error', afterDeltas: 2, errorType: 'api_error' },
+      },
+      ok,
+    ]);
+    const log = createEventLog();
+    const result = await runnerFor(mock).run({ messages: hi, log });
+    expect(result.error).toBeUndefined();
+    const entries = await entriesOf(log);
+    expect(typesOf(entries.slice(0, 4).map((e) => e.event))).toEqual([
+      'run_start',
+      'thinking_delta',
+      'thinking_delta',
+      'stream_retry',
+    ]);
+    expect(entries[3]!.event).toMatchObject({
+      error: { type: 'api_error' },
+      discarded_from_seq: entries[1]!.seq,
+    });
+  });
+
   it('honours retry-after on a 429 and leaves discarded_from_seq out when nothing was streamed', async () => {
     const mock = await startMock([
       { fault: { type: 'http_error', status: 429, retryAfter: 0.05 } },
@@ -145,6 +172,20 @@ describe('agent runner: retries', () => {
     expect(result.messages).toEqual(hi);
   });
 
+  it("follows the API's x-should-retry header over its own rules", async () => {
+    const noRetry = { 'x-should-retry': 'false' };
+    const mock = await startMock([
+      { fault: { type: 'http_error', status: 400, headers: { 'x-should-retry': 'true' } } },
+      { fault: { type: 'http_error', status: 529, headers: noRetry } },
+      ok,
+    ]);
+    const log = createEventLog();
+    const result = await runnerFor(mock).run({ messages: hi, log });
+    expect(mock.requests).toHaveLength(2);
+    expect(result.error?.code).toBe('overloaded');
+    expect(typesOf(await eventsOf(log))).toEqual(['run_start', 'stream_retry', 'error']);
+  });
+
   it.each([
     [401, 'authentication'],
     [403, 'authentication'],
@@ -182,6 +223,23 @@ describe('agent runner: retries', () => {
       role: 'assistant',
       content: [{ type: 'text', text: 'All good now' }],
     });
+  });
+
+  it('counts pings as signs of life: a slow stream that pings is not a stall', async () => {
+    // 500 ms between events (six waits), a ping every 25 ms, a 400 ms stall limit.
+    const slow: MockTurn = {
+      blocks: [{ type: 'text', text: 'fine', chunks: ['fine'] }],
+      delayMs: 500,
+      pingEveryMs: 25,
+    };
+    const mock = await startMock([slow, ok]);
+    const log = createEventLog();
+    const result = await runnerFor(mock, {
+      retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1, stallTimeoutMs: 400 },
+    }).run({ messages: hi, log });
+    expect(result.error).toBeUndefined();
+    expect(typesOf(await eventsOf(log))).not.toContain('stream_retry');
+    expect(mock.requests).toHaveLength(1);
   });
 
   it('ends with stalled when every attempt stalls', async () => {

@@ -25,8 +25,8 @@ const EPHEMERAL = { type: 'ephemeral' } as const;
 
 /**
  * The Messages API request of one turn. The last system block and the last
- * tool carry `cache_control`, so a long prompt is written to the cache once
- * and read on every later turn.
+ * tool carry `cache_control` (the caller's own, else a 5-minute one), so a
+ * long prompt is written to the cache once and read on every later turn.
  */
 export function buildRequest(
   config: Pick<RunnerConfig, 'model' | 'maxTokens' | 'thinking'>,
@@ -48,13 +48,16 @@ export function buildRequest(
       : [...(system ?? [])];
   if (systemBlocks.length > 0) {
     const last = systemBlocks.length - 1;
-    systemBlocks[last] = { ...systemBlocks[last]!, cache_control: EPHEMERAL };
+    const block = systemBlocks[last]!;
+    // The caller's own breakpoint (a 1-hour ttl, say) stays as given.
+    systemBlocks[last] = { ...block, cache_control: block.cache_control ?? EPHEMERAL };
     request.system = systemBlocks;
   }
   if (tools.length > 0) {
     const defs = [...tools];
     const last = defs.length - 1;
-    defs[last] = { ...defs[last]!, cache_control: EPHEMERAL };
+    const def = defs[last]!;
+    defs[last] = { ...def, cache_control: def.cache_control ?? EPHEMERAL };
     request.tools = defs;
   }
   if (config.thinking === 'adaptive') request.thinking = { type: 'adaptive' };

@@ -74,6 +74,14 @@ interface ErrorLike {
  * on `status` / `type` so a client from another copy of the SDK works too.
  */
 export function classifyError(error: unknown): ClassifiedError {
+  const classified = classifyByKind(error);
+  // The API's own verdict wins, as in the SDK: `x-should-retry: true | false`.
+  const verdict = headerOf((error as ErrorLike | null)?.headers, 'x-should-retry');
+  if (verdict === 'true' || verdict === 'false') classified.retryable = verdict === 'true';
+  return classified;
+}
+
+function classifyByKind(error: unknown): ClassifiedError {
   if (error instanceof StallError) {
     return { retryable: true, type: 'stall', code: 'stalled', message: error.message };
   }
@@ -163,18 +171,21 @@ function isConnectionError(error: unknown): boolean {
   return error.cause !== undefined && error.cause !== error && isConnectionError(error.cause);
 }
 
+/** A response header from `Headers` or a plain object; `undefined` when absent. */
+function headerOf(headers: unknown, name: string): string | undefined {
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  const value = (headers as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /**
  * The delay a response asks for: `retry-after-ms` (milliseconds), else
  * `retry-after` (seconds or an HTTP date). `undefined` when absent, negative
  * or over a minute.
  */
 export function parseRetryAfter(headers: unknown, now: number = Date.now()): number | undefined {
-  const get = (name: string): string | null | undefined =>
-    headers instanceof Headers
-      ? headers.get(name)
-      : typeof headers === 'object' && headers !== null
-        ? ((headers as Record<string, string | undefined>)[name] ?? null)
-        : undefined;
+  const get = (name: string): string | undefined => headerOf(headers, name);
   let ms: number | undefined;
   const msHeader = get('retry-after-ms');
   if (msHeader) {

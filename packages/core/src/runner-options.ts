@@ -46,6 +46,22 @@ function msOption(value: unknown, name: string, fallback: number, min: number): 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null;
 
+/** `thinking` is false, 'adaptive' or a budget below `maxTokens` (the API's rule). */
+function checkThinking(thinking: unknown, maxTokens: number, prefix: string): void {
+  if (thinking === false || thinking === 'adaptive') return;
+  if (!isObject(thinking))
+    invalid(`${prefix}thinking must be 'adaptive', { budgetTokens } or false`);
+  const budget = thinking.budgetTokens;
+  if (
+    typeof budget !== 'number' ||
+    !Number.isInteger(budget) ||
+    budget < 1024 ||
+    budget >= maxTokens
+  ) {
+    invalid(`${prefix}thinking.budgetTokens must be an integer ≥ 1024 and below maxTokens`);
+  }
+}
+
 /**
  * Validates the runner's options and fills in defaults.
  * @throws GatewayError `invalid_options`, `missing_credentials`
@@ -61,18 +77,7 @@ export function resolveConfig(options: AgentRunnerOptions): RunnerConfig {
     options.timeoutMs === undefined ? undefined : msOption(options.timeoutMs, 'timeoutMs', 0, 1);
 
   const thinking = options.thinking ?? false;
-  if (thinking !== false && thinking !== 'adaptive') {
-    if (!isObject(thinking)) invalid("thinking must be 'adaptive', { budgetTokens } or false");
-    const budget = thinking.budgetTokens;
-    if (
-      typeof budget !== 'number' ||
-      !Number.isInteger(budget) ||
-      budget < 1024 ||
-      budget >= maxTokens
-    ) {
-      invalid('thinking.budgetTokens must be an integer ≥ 1024 and below maxTokens');
-    }
-  }
+  checkThinking(thinking, maxTokens, '');
 
   const retryIn: unknown = options.retry ?? {};
   if (!isObject(retryIn)) invalid('retry must be an object');
@@ -119,6 +124,12 @@ export function resolveConfig(options: AgentRunnerOptions): RunnerConfig {
     if (typeof sub.description !== 'string' || typeof sub.systemPrompt !== 'string') {
       invalid(`sub-agent ${sub.name} needs a description and a systemPrompt`);
     }
+    const at = `subAgents[${sub.name}].`;
+    if (sub.model !== undefined && (typeof sub.model !== 'string' || sub.model.trim() === ''))
+      invalid(`${at}model must be a non-empty string`);
+    // The child's own maxTokens and thinking, or the parent's: checked together.
+    const subMaxTokens = intOption(sub.maxTokens, `${at}maxTokens`, maxTokens, 1);
+    checkThinking(sub.thinking ?? thinking, subMaxTokens, at);
     intOption(sub.maxTurns, `subAgents[${sub.name}].maxTurns`, 1, 1);
     msOption(sub.timeoutMs, `subAgents[${sub.name}].timeoutMs`, 1, 1);
     if (sub.excludedTools !== undefined && !Array.isArray(sub.excludedTools)) {

@@ -92,4 +92,23 @@ describe("agent runner: the SDK's own warnings", () => {
     expect(consoleWarn).not.toHaveBeenCalled();
     expect(logger.warnings).toEqual([]);
   });
+
+  it('puts console.warn back when the call throws, and still reports what it caught', async () => {
+    const original = console.warn;
+    const mock = await startMock([]);
+    const client = new Anthropic({ apiKey: 'k', baseURL: mock.url, maxRetries: 0 });
+    vi.spyOn(client.messages, 'create').mockImplementation(() => {
+      console.warn('about to fail');
+      throw new Error('create blew up');
+    });
+    const logger = silentLogger();
+    const log = createEventLog();
+    const result = await createAgentRunner({ client, model: 'claude-haiku-4-5', logger }).run({
+      messages: hi,
+      log,
+    });
+    expect(console.warn).toBe(original);
+    expect(result.error).toEqual({ code: 'internal', message: 'create blew up' });
+    expect(logger.warnings.map((w) => w.message)).toEqual(['@anthropic-ai/sdk: about to fail']);
+  });
 });

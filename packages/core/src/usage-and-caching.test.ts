@@ -50,6 +50,25 @@ describe('agent runner: prompt caching, usage and cost', () => {
     ]);
   });
 
+  it("keeps the caller's own cache_control (a 1-hour ttl) on the last system block and tool", async () => {
+    const mock = await startMock([{ blocks: [{ type: 'text', text: 'a' }] }]);
+    const hour = { type: 'ephemeral', ttl: '1h' } as const;
+    const tool: Anthropic.Tool = {
+      name: 'one',
+      input_schema: { type: 'object' },
+      cache_control: hour,
+    };
+    const tools = { definitions: () => [tool], execute: () => Promise.resolve({ result: 1 }) };
+    await runnerFor(mock, { tools }).run({
+      messages: [user('x')],
+      system: [{ type: 'text', text: 'Long rules.', cache_control: hour }],
+      log: createEventLog(),
+    });
+    const body = bodyOf(mock, 0);
+    expect(body.system).toEqual([{ type: 'text', text: 'Long rules.', cache_control: hour }]);
+    expect((body.tools as Anthropic.Tool[])[0]!.cache_control).toEqual(hour);
+  });
+
   it('sums usage over turns, cache tokens included, and prices it', async () => {
     const script = (request: MockRequestInfo): MockTurn =>
       answersTool(request)

@@ -54,6 +54,19 @@ describe('HTTP errors before streaming', () => {
     expect(headers.get('retry-after')).toBe('2');
   });
 
+  test('headers adds response headers to an HTTP error', async () => {
+    const mock = await start({
+      script: [
+        { fault: { type: 'http_error', status: 529, headers: { 'x-should-retry': 'false' } } },
+      ],
+    });
+    const error = await request(clientFor(mock))
+      .finalMessage()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OverloadedError);
+    expect((error as OverloadedError).headers.get('x-should-retry')).toBe('false');
+  });
+
   test('529 surfaces as OverloadedError with type overloaded_error', async () => {
     const mock = await start({ script: [overloadedTurn()] });
     const error = await request(clientFor(mock))

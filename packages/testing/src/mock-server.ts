@@ -126,7 +126,7 @@ export async function startMockAnthropic(
     const fault = turn.fault;
     if (fault?.type === 'http_error') {
       const type = fault.errorType ?? errorTypeForStatus(fault.status);
-      const extra: Record<string, string> = {};
+      const extra: Record<string, string> = { ...fault.headers };
       if (fault.retryAfter !== undefined) extra['retry-after'] = String(fault.retryAfter);
       if (fault.retryAfterMs !== undefined) extra['retry-after-ms'] = String(fault.retryAfterMs);
       if (fault.status === 429) extra['anthropic-ratelimit-requests-remaining'] = '0';

@@ -93,6 +93,54 @@ describe('streaming through the real SDK', () => {
     expect(toolUse.input).toEqual({ a: 'bcdefgh' });
   });
 
+  test('rawJson streams tool input cut short, as a max_tokens stop does', async () => {
+    const mock = await start({
+      script: [
+        {
+          blocks: [
+            { type: 'tool_use', name: 'f', input: {}, rawJson: '{"q": "ab', partialChunks: 2 },
+          ],
+          stopReason: 'max_tokens',
+        },
+      ],
+    });
+    const events = await clientFor(mock).messages.create({
+      model: MODEL,
+      max_tokens: 100,
+      messages: USER,
+      stream: true,
+    });
+    const pieces: string[] = [];
+    let stopReason: string | null = null;
+    for await (const event of events) {
+      if (event.type === 'content_block_delta' && event.delta.type === 'input_json_delta')
+        pieces.push(event.delta.partial_json);
+      if (event.type === 'message_delta') stopReason = event.delta.stop_reason;
+    }
+    expect(pieces).toEqual(['{"q"', ': "ab']);
+    expect(stopReason).toBe('max_tokens');
+  });
+
+  test('pingEveryMs sends pings while a slow turn waits between events', async () => {
+    const mock = await start({
+      script: [
+        { blocks: [{ type: 'text', text: 'Hi', chunks: ['Hi'] }], delayMs: 60, pingEveryMs: 20 },
+      ],
+    });
+    const response = await postMessages(mock, {
+      model: MODEL,
+      max_tokens: 10,
+      messages: USER,
+      stream: true,
+    });
+    const body = await response.text();
+    // At least one extra ping in each of the 6 waits, beside the API's usual one.
+    expect(body.split('event: ping\n').length - 1).toBeGreaterThanOrEqual(7);
+    expect(body.trimEnd().endsWith('event: message_stop\ndata: {"type":"message_stop"}')).toBe(
+      true,
+    );
+  });
+
   test('create({ stream: true }) yields the raw events in the API order', async () => {
     const mock = await start({ script: [textTurn('Hi there')] });
     const events = await clientFor(mock).messages.create({

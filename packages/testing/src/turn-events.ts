@@ -177,7 +177,10 @@ export function renderTurn(
           index,
           content_block: { type: 'tool_use', id, name: block.name, input: {} },
         });
-        for (const partial_json of splitEvenly(JSON.stringify(input), block.partialChunks ?? 3)) {
+        for (const partial_json of splitEvenly(
+          block.rawJson ?? JSON.stringify(input),
+          block.partialChunks ?? 3,
+        )) {
           push(
             'content_block_delta',
             {

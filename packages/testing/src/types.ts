@@ -30,6 +30,12 @@ export type MockBlock =
       input: unknown;
       /** How many `input_json_delta` pieces the JSON is split into. @default 3 */
       partialChunks?: number;
+      /**
+       * Streamed instead of `input`'s JSON: e.g. JSON cut short, as the API
+       * sends when `max_tokens` ends a turn in the middle of a call.
+       * @default JSON.stringify(input)
+       */
+      rawJson?: string;
     };
 
 /** A failure the scripted server produces on demand. */
@@ -47,6 +53,8 @@ export type MockFault =
       retryAfter?: number;
       /** Milliseconds, sent as the `retry-after-ms` header (the API sends both; clients prefer this one). */
       retryAfterMs?: number;
+      /** More response headers, e.g. `{ 'x-should-retry': 'false' }`. @default {} */
+      headers?: Record<string, string>;
     }
   /** An `event: error` in the middle of the stream after N content deltas. */
   | {
@@ -84,6 +92,11 @@ export interface MockTurn {
   }>;
   /** Milliseconds between streamed events. @default 0 */
   delayMs?: number;
+  /**
+   * While waiting `delayMs`, send an `event: ping` every this many ms, as the
+   * API keeps a slow stream alive. @default 0 (no extra pings)
+   */
+  pingEveryMs?: number;
   /** Fail this request instead of (or in the middle of) answering it. */
   fault?: MockFault;
 }

@@ -9,7 +9,7 @@ import {
   untilAborted,
   watchGone,
 } from './http-io.js';
-import { encodeSSE } from './sse.js';
+import { encodeSSE, PING_FRAME } from './sse.js';
 import type { RenderedTurn } from './turn-events.js';
 import type { MockTurn } from './types.js';
 
@@ -22,6 +22,19 @@ export interface TurnResponse {
   requestId: string;
   /** Aborts when the server closes. */
   closing: AbortSignal;
+}
+
+/** Waits the turn's `delayMs`, sending a ping every `pingEveryMs` meanwhile. */
+async function pause(res: ServerResponse, turn: MockTurn, gone: AbortSignal): Promise<void> {
+  const until = Date.now() + (turn.delayMs ?? 0);
+  const every = turn.pingEveryMs ?? 0;
+  for (;;) {
+    const left = until - Date.now();
+    if (every <= 0 || left <= every) return sleep(left, gone);
+    await sleep(every, gone);
+    if (gone.aborted) return;
+    res.write(PING_FRAME);
+  }
 }
 
 /** Lets the bytes already written reach the client, then cuts the connection. */
@@ -71,7 +84,7 @@ export async function streamTurn({
         }
         return;
       }
-      if (i > 0) await sleep(turn.delayMs ?? 0, gone.signal);
+      if (i > 0) await pause(res, turn, gone.signal);
       if (gone.signal.aborted) return;
       if (!res.write(frame)) await Promise.race([once(res, 'drain'), untilAborted(gone.signal)]);
       if (delta) deltas++;
