@@ -1,22 +1,7 @@
 import { EventSource, type FetchLike } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { isTerminalEvent, type GatewayEvent } from '@claude-gateway/core';
+import { EVENT_TYPES, isTerminalEvent, type GatewayEvent } from '@claude-gateway/core';
 import { startChatServer, type ChatServer } from './chat-server.js';
-
-const EVENT_TYPES = [
-  'run_start',
-  'thinking_delta',
-  'text_delta',
-  'tool_use',
-  'tool_approval_request',
-  'tool_approval_decision',
-  'tool_result',
-  'stream_retry',
-  'usage',
-  'stream_complete',
-  'error',
-  'events_dropped',
-] as const;
 
 interface Received {
   id: number;
