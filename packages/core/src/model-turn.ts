@@ -22,6 +22,15 @@ export class RunFailure extends Error {
 }
 
 const EPHEMERAL = { type: 'ephemeral' } as const;
+const MAX_BREAKPOINTS = 4;
+
+/** Blocks carrying `cache_control` anywhere in `value` (tool_result content included). */
+function countBreakpoints(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce<number>((n, item) => n + countBreakpoints(item), 0);
+  if (typeof value !== 'object' || value === null) return 0;
+  const record = value as { cache_control?: unknown; content?: unknown };
+  return (record.cache_control ? 1 : 0) + countBreakpoints(record.content);
+}
 
 /**
  * The Messages API request of one turn. The last system block and the last
@@ -46,18 +55,25 @@ export function buildRequest(
         ? [{ type: 'text', text: system }]
         : []
       : [...(system ?? [])];
+  // The API takes at most four cache breakpoints; the caller's own come first.
+  // The system breakpoint also caches the tools (they precede it), so when
+  // only one slot is free it goes there.
+  let free = MAX_BREAKPOINTS - countBreakpoints([systemBlocks, tools, messages]);
   if (systemBlocks.length > 0) {
     const last = systemBlocks.length - 1;
     const block = systemBlocks[last]!;
     // The caller's own breakpoint (a 1-hour ttl, say) stays as given.
-    systemBlocks[last] = { ...block, cache_control: block.cache_control ?? EPHEMERAL };
+    if (!block.cache_control && free > 0) {
+      systemBlocks[last] = { ...block, cache_control: EPHEMERAL };
+      free--;
+    }
     request.system = systemBlocks;
   }
   if (tools.length > 0) {
     const defs = [...tools];
     const last = defs.length - 1;
     const def = defs[last]!;
-    defs[last] = { ...def, cache_control: def.cache_control ?? EPHEMERAL };
+    if (!def.cache_control && free > 0) defs[last] = { ...def, cache_control: EPHEMERAL };
     request.tools = defs;
   }
   if (config.thinking === 'adaptive') request.thinking = { type: 'adaptive' };

@@ -69,6 +69,52 @@ describe('agent runner: prompt caching, usage and cost', () => {
     expect((body.tools as Anthropic.Tool[])[0]!.cache_control).toEqual(hour);
   });
 
+  it("adds no breakpoint past the API limit of four, counting the caller's own", async () => {
+    const mock = await startMock([{ blocks: [{ type: 'text', text: 'a' }] }]);
+    const mark = { type: 'ephemeral' } as const;
+    const tool: Anthropic.Tool = { name: 'one', input_schema: { type: 'object' } };
+    const tools = { definitions: () => [tool], execute: () => Promise.resolve({ result: 1 }) };
+    const result = await runnerFor(mock, { tools }).run({
+      // Three breakpoints in the system prompt and one in the conversation.
+      system: [
+        { type: 'text', text: 'a', cache_control: mark },
+        { type: 'text', text: 'b', cache_control: mark },
+        { type: 'text', text: 'c', cache_control: mark },
+        { type: 'text', text: 'd' },
+      ],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: mark }] }],
+      log: createEventLog(),
+    });
+    expect(result.error).toBeUndefined();
+    const body = bodyOf(mock, 0);
+    expect((body.system as Anthropic.TextBlockParam[])[3]!.cache_control).toBeUndefined();
+    expect((body.tools as Anthropic.Tool[])[0]!.cache_control).toBeUndefined();
+  });
+
+  it('with one breakpoint free, puts it on the system prompt (which caches the tools too)', async () => {
+    const mock = await startMock([{ blocks: [{ type: 'text', text: 'a' }] }]);
+    const mark = { type: 'ephemeral' } as const;
+    const tool: Anthropic.Tool = { name: 'one', input_schema: { type: 'object' } };
+    const tools = { definitions: () => [tool], execute: () => Promise.resolve({ result: 1 }) };
+    await runnerFor(mock, { tools }).run({
+      system: 'Rules.',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'x', cache_control: mark },
+            { type: 'text', text: 'y', cache_control: mark },
+            { type: 'text', text: 'z', cache_control: mark },
+          ],
+        },
+      ],
+      log: createEventLog(),
+    });
+    const body = bodyOf(mock, 0);
+    expect((body.system as Anthropic.TextBlockParam[])[0]!.cache_control).toEqual(mark);
+    expect((body.tools as Anthropic.Tool[])[0]!.cache_control).toBeUndefined();
+  });
+
   it('sums usage over turns, cache tokens included, and prices it', async () => {
     const script = (request: MockRequestInfo): MockTurn =>
       answersTool(request)
