@@ -272,17 +272,23 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
         connections.set(entry.name, new ServerConnection(entry.name, entry.config, settings));
     }
     changed();
+    let fail: (() => void) | undefined;
     const cancelled = new Promise<never>((_, reject) => {
       if (!signal) return;
-      const fail = () => reject(new GatewayError('cancelled', 'MCP startup was cancelled'));
+      fail = () => reject(new GatewayError('cancelled', 'MCP startup was cancelled'));
       if (signal.aborted) fail();
       else signal.addEventListener('abort', fail, { once: true });
     });
     cancelled.catch(() => undefined);
-    await Promise.race([
-      Promise.all([...connections.values()].map((c) => c.start(signal))),
-      cancelled,
-    ]);
+    try {
+      await Promise.race([
+        Promise.all([...connections.values()].map((c) => c.start(signal))),
+        cancelled,
+      ]);
+    } finally {
+      // A long-lived signal (a server's shutdown signal) must not keep our listener.
+      if (fail) signal?.removeEventListener('abort', fail);
+    }
     for (const s of status()) {
       if (s.state === 'failed')
         logger.error(`MCP server "${s.name}" failed to start: ${s.error ?? ''}`);

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,6 +167,18 @@ describe('startup', () => {
     expect(manager.status()).toMatchObject([{ name: 'stuck', state: 'closed' }]);
     expect(processesMentioning(`${serverEntries.neverInitialize}\u0000${tag}`)).toEqual([]);
   }, 30_000);
+
+  it('leaves no listener on a long-lived startup signal once startup is done', async () => {
+    const manager = createMcpClientManager({
+      servers: { quick: { command: process.execPath, args: [serverEntries.fault, tag] } },
+      startupTimeoutMs: 60_000,
+    });
+    const lifetime = new AbortController(); // e.g. the server's own shutdown signal
+    const [quick] = await manager.startup({ signal: lifetime.signal });
+    expect(quick).toMatchObject({ state: 'ready' });
+    expect(getEventListeners(lifetime.signal, 'abort')).toHaveLength(0);
+    await manager.shutdown();
+  }, 60_000);
 
   it('retries a server that failed at startup in the background until it comes up', async () => {
     const marker = join(dir, 'not-yet');
