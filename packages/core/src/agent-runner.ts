@@ -46,12 +46,29 @@ export function createAgentRunner(options: AgentRunnerOptions): AgentRunner {
 }
 
 function addUsage(a: Usage, b: Usage): Usage {
-  return {
+  const sum: Usage = {
     input_tokens: a.input_tokens + b.input_tokens,
     output_tokens: a.output_tokens + b.output_tokens,
     cache_creation_input_tokens: a.cache_creation_input_tokens + b.cache_creation_input_tokens,
     cache_read_input_tokens: a.cache_read_input_tokens + b.cache_read_input_tokens,
   };
+  // Optional parts appear only when nonzero, so plain payloads stay identical.
+  if (a.cache_creation || b.cache_creation)
+    sum.cache_creation = {
+      ephemeral_5m_input_tokens:
+        (a.cache_creation?.ephemeral_5m_input_tokens ?? 0) +
+        (b.cache_creation?.ephemeral_5m_input_tokens ?? 0),
+      ephemeral_1h_input_tokens:
+        (a.cache_creation?.ephemeral_1h_input_tokens ?? 0) +
+        (b.cache_creation?.ephemeral_1h_input_tokens ?? 0),
+    };
+  if (a.server_tool_use || b.server_tool_use)
+    sum.server_tool_use = {
+      web_search_requests:
+        (a.server_tool_use?.web_search_requests ?? 0) +
+        (b.server_tool_use?.web_search_requests ?? 0),
+    };
+  return sum;
 }
 
 /** The run loop (also used for sub-agents' child runs). Rejects only if `run_start` is refused. */

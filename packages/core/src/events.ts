@@ -9,6 +9,13 @@ export interface Usage {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /**
+   * Split of `cache_creation_input_tokens` by cache lifetime, present only
+   * when the API reported a nonzero split (1-hour writes cost more).
+   */
+  cache_creation?: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
+  /** Server tool requests, present only when nonzero (web searches are billed). */
+  server_tool_use?: { web_search_requests: number };
 }
 
 /** First event of every run. */

@@ -80,6 +80,7 @@ export { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TURNS } from './runner-options.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry.js';
 export {
   DEFAULT_PRICING,
+  WEB_SEARCH_PRICE_USD,
   costOf,
   findModelPrice,
   type ModelPrice,

@@ -22,6 +22,7 @@ describe('pricing', () => {
       outputPerMTok: 75,
       cacheWritePerMTok: 18.75,
       cacheReadPerMTok: 1.5,
+      cacheWrite1hPerMTok: 30,
     });
     expect(findModelPrice('claude-haiku-4-5-20251001')).toEqual(
       DEFAULT_PRICING['claude-haiku-4-5'],

@@ -10,7 +10,15 @@ export interface ModelPrice {
   cacheWritePerMTok: number;
   /** Cache reads (hits). */
   cacheReadPerMTok: number;
+  /**
+   * Cache writes with the 1-hour lifetime.
+   * @default 2 × `inputPerMTok`
+   */
+  cacheWrite1hPerMTok?: number;
 }
+
+/** US dollars per web search request ($10 per 1,000 searches). */
+export const WEB_SEARCH_PRICE_USD = 0.01;
 
 /** Model id (or alias) → prices. */
 export type PricingTable = Readonly<Record<string, ModelPrice>>;
@@ -21,10 +29,17 @@ const price = (
   cacheWritePerMTok: number,
   cacheReadPerMTok: number,
 ): ModelPrice =>
-  Object.freeze({ inputPerMTok, outputPerMTok, cacheWritePerMTok, cacheReadPerMTok });
+  Object.freeze({
+    inputPerMTok,
+    outputPerMTok,
+    cacheWritePerMTok,
+    cacheReadPerMTok,
+    cacheWrite1hPerMTok: 2 * inputPerMTok,
+  });
 
 // Anthropic list prices (standard tier, prompts up to 200k tokens), per MTok.
-// Cache write = 1.25 × input (5-minute cache), cache read = 0.1 × input.
+// Cache write = 1.25 × input (5-minute cache) or 2 × input (1-hour cache),
+// cache read = 0.1 × input.
 const OPUS_4 = price(15, 75, 18.75, 1.5);
 const OPUS_4_5 = price(5, 25, 6.25, 0.5); // Opus 4.5 and 4.6
 const SONNET_4 = price(3, 15, 3.75, 0.3); // Sonnet 4, 4.5 and 4.6
@@ -84,17 +99,26 @@ export function findModelPrice(
 
 /**
  * What `usage` costs at `price`, in US dollars (rounded to 1e-9), counting
- * cache writes and cache reads at their own rates. `null` when `price` is
- * unknown.
+ * cache reads, 5-minute and 1-hour cache writes at their own rates (the 1-hour
+ * rate defaults to 2 × input when `price` has none) plus web searches at
+ * {@link WEB_SEARCH_PRICE_USD} each. `null` when `price` is unknown.
  */
 export function costOf(usage: Usage, price: ModelPrice | undefined): number | null {
   if (!price) return null;
+  // The 1-hour part of the total; the rest is priced at the 5-minute rate.
+  const oneHour = Math.min(
+    usage.cache_creation?.ephemeral_1h_input_tokens ?? 0,
+    usage.cache_creation_input_tokens,
+  );
+  const oneHourRate = price.cacheWrite1hPerMTok ?? 2 * price.inputPerMTok;
   const dollars =
     (usage.input_tokens * price.inputPerMTok +
       usage.output_tokens * price.outputPerMTok +
-      usage.cache_creation_input_tokens * price.cacheWritePerMTok +
+      (usage.cache_creation_input_tokens - oneHour) * price.cacheWritePerMTok +
+      oneHour * oneHourRate +
       usage.cache_read_input_tokens * price.cacheReadPerMTok) /
-    1_000_000;
+      1_000_000 +
+    (usage.server_tool_use?.web_search_requests ?? 0) * WEB_SEARCH_PRICE_USD;
   return roundCost(dollars);
 }
 

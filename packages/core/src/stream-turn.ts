@@ -6,6 +6,17 @@ import { IncompleteStreamError, StallError } from './retry.js';
 import type { RunContext } from './run-context.js';
 import { routeSdkWarnings } from './sdk-warnings.js';
 
+const USAGE_COUNTS = [
+  'input_tokens',
+  'output_tokens',
+  'cache_creation_input_tokens',
+  'cache_read_input_tokens',
+] as const;
+
+function numberOr0(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
 /** A tool call the model made in a turn. */
 export interface TurnToolCall {
   id: string;
@@ -205,10 +216,21 @@ class TurnBuilder {
 
   #mergeUsage(usage: Record<string, unknown> | null | undefined): void {
     if (!usage) return;
-    for (const key of Object.keys(this.#usage) as (keyof Usage)[]) {
+    for (const key of USAGE_COUNTS) {
       const value = usage[key];
       if (typeof value === 'number') this.#usage[key] = value;
     }
+    const creation = usage['cache_creation'] as Record<string, unknown> | null | undefined;
+    const oneHour = numberOr0(creation?.['ephemeral_1h_input_tokens']);
+    // Only a nonzero 1-hour part changes the price; otherwise the event stays as it was.
+    if (oneHour > 0)
+      this.#usage.cache_creation = {
+        ephemeral_5m_input_tokens: numberOr0(creation?.['ephemeral_5m_input_tokens']),
+        ephemeral_1h_input_tokens: oneHour,
+      };
+    const server = usage['server_tool_use'] as Record<string, unknown> | null | undefined;
+    const searches = numberOr0(server?.['web_search_requests']);
+    if (searches > 0) this.#usage.server_tool_use = { web_search_requests: searches };
   }
 
   finish(): TurnOutput {

@@ -243,3 +243,78 @@ describe('agent runner: prompt caching, usage and cost', () => {
     expect(priced.costUsd).toBe(2);
   });
 });
+
+describe('agent runner: 1-hour cache writes and web searches', () => {
+  it('prices 1-hour cache writes at 2× input and web searches at $10 per 1,000', async () => {
+    const mock = await startMock([
+      {
+        blocks: [{ type: 'text', text: 'a' }],
+        usage: {
+          input_tokens: 1000,
+          output_tokens: 200,
+          cache_creation_input_tokens: 3000,
+          cache_creation_1h_input_tokens: 2000,
+          cache_read_input_tokens: 0,
+          web_search_requests: 3,
+        },
+      },
+    ]);
+    const log = createEventLog();
+    const result = await runnerFor(mock).run({ messages: [user('x')], log });
+    const usage = {
+      input_tokens: 1000,
+      output_tokens: 200,
+      cache_creation_input_tokens: 3000,
+      cache_read_input_tokens: 0,
+      cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 2000 },
+      server_tool_use: { web_search_requests: 3 },
+    };
+    // Haiku 4.5: $1 in, $5 out, $1.25 5-minute write, $2 1-hour write per MTok; $0.01 a search.
+    const cost = (1000 * 1 + 200 * 5 + 1000 * 1.25 + 2000 * 2) / 1e6 + 3 * 0.01;
+    const events = await eventsOf(log);
+    expect(events.find((e) => e.type === 'usage')).toEqual({ type: 'usage', turn: 1, usage });
+    expect(events.at(-1)).toMatchObject({ type: 'stream_complete', usage, cost_usd: cost });
+    expect(result.costUsd).toBe(cost);
+  });
+
+  it('falls back to 2× input for the 1-hour rate of a pricing entry without one', async () => {
+    const mock = await startMock([
+      {
+        blocks: [{ type: 'text', text: 'a' }],
+        usage: {
+          input_tokens: 0,
+          output_tokens: 0,
+          cache_creation_input_tokens: 1_000_000,
+          cache_creation_1h_input_tokens: 1_000_000,
+          cache_read_input_tokens: 0,
+        },
+      },
+      {
+        blocks: [{ type: 'text', text: 'a' }],
+        usage: {
+          input_tokens: 0,
+          output_tokens: 0,
+          cache_creation_input_tokens: 1_000_000,
+          cache_creation_1h_input_tokens: 1_000_000,
+          cache_read_input_tokens: 0,
+        },
+      },
+    ]);
+    const pricing = {
+      'claude-unknown-9': {
+        inputPerMTok: 3,
+        outputPerMTok: 15,
+        cacheWritePerMTok: 3.75,
+        cacheReadPerMTok: 0.3,
+      },
+    };
+    const runner = runnerFor(mock, { model: 'claude-unknown-9', pricing });
+    const result = await runner.run({ messages: [user('x')], log: createEventLog() });
+    expect(result.costUsd).toBe(6);
+    const priced = runnerFor(mock, {
+      model: 'claude-unknown-9',
+      pricing: { 'claude-unknown-9': { ...pricing['claude-unknown-9'], cacheWrite1hPerMTok: 7 } },
+    });
+    expect((await priced.run({ messages: [user('x')], log: createEventLog() })).costUsd).toBe(7);
+  });
+});

@@ -78,3 +78,37 @@ describe('renderTurn', () => {
     });
   });
 });
+
+describe('usage extras', () => {
+  const dataOf = (frame: string): Record<string, unknown> =>
+    JSON.parse(frame.split('data: ')[1]!) as Record<string, unknown>;
+
+  test('1-hour cache writes and web searches are sent in usage when set', () => {
+    const usage = {
+      ...USAGE,
+      cache_creation_input_tokens: 30,
+      cache_creation_1h_input_tokens: 20,
+      web_search_requests: 2,
+    };
+    const { frames, message } = renderTurn({ blocks: [] }, 'm', usage);
+    const start = dataOf(frames[0]!.frame) as { message: { usage: Record<string, unknown> } };
+    const delta = dataOf(frames.at(-2)!.frame) as { usage: Record<string, unknown> };
+    const split = { ephemeral_5m_input_tokens: 10, ephemeral_1h_input_tokens: 20 };
+    const server = { web_search_requests: 2, web_fetch_requests: 0 };
+    expect(start.message.usage).toMatchObject({ cache_creation: split, server_tool_use: server });
+    expect(delta.usage).toMatchObject({ server_tool_use: server });
+    expect(message.usage).toMatchObject({ cache_creation: split, server_tool_use: server });
+  });
+
+  test('without them, all cache writes are 5-minute ones and no server_tool_use is sent', () => {
+    const { frames, message } = renderTurn({ blocks: [] }, 'm', {
+      ...USAGE,
+      cache_creation_input_tokens: 30,
+    });
+    expect(message.usage.cache_creation).toEqual({
+      ephemeral_5m_input_tokens: 30,
+      ephemeral_1h_input_tokens: 0,
+    });
+    expect(frames.some((f) => f.frame.includes('server_tool_use'))).toBe(false);
+  });
+});

@@ -9,6 +9,10 @@ export interface TurnUsage {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /** Of `cache_creation_input_tokens`, how many were 1-hour writes. @default 0 */
+  cache_creation_1h_input_tokens?: number;
+  /** Web search requests, sent as `server_tool_use` when set. */
+  web_search_requests?: number;
 }
 
 /** One frame of a response stream; `delta` marks `content_block_delta` frames (faults count them). */
@@ -95,11 +99,9 @@ export function renderTurn(
     input_tokens: usage.input_tokens,
     cache_creation_input_tokens: usage.cache_creation_input_tokens,
     cache_read_input_tokens: usage.cache_read_input_tokens,
-    cache_creation: {
-      ephemeral_5m_input_tokens: usage.cache_creation_input_tokens,
-      ephemeral_1h_input_tokens: 0,
-    },
+    cache_creation: cacheCreation(usage),
     output_tokens: 1,
+    ...serverToolUse(usage),
     service_tier: 'standard',
   };
   push('message_start', {
@@ -209,6 +211,7 @@ export function renderTurn(
       cache_creation_input_tokens: usage.cache_creation_input_tokens,
       cache_read_input_tokens: usage.cache_read_input_tokens,
       output_tokens: usage.output_tokens,
+      ...serverToolUse(usage),
     },
   });
   push('message_stop', { type: 'message_stop' });
@@ -225,13 +228,30 @@ export function renderTurn(
       input_tokens: usage.input_tokens,
       cache_creation_input_tokens: usage.cache_creation_input_tokens,
       cache_read_input_tokens: usage.cache_read_input_tokens,
-      cache_creation: {
-        ephemeral_5m_input_tokens: usage.cache_creation_input_tokens,
-        ephemeral_1h_input_tokens: 0,
-      },
+      cache_creation: cacheCreation(usage),
+      ...serverToolUse(usage),
       output_tokens: usage.output_tokens,
       service_tier: 'standard',
     },
   } as unknown as Anthropic.Message;
   return { message, frames };
+}
+
+function cacheCreation(usage: TurnUsage) {
+  const oneHour = Math.min(
+    usage.cache_creation_1h_input_tokens ?? 0,
+    usage.cache_creation_input_tokens,
+  );
+  return {
+    ephemeral_5m_input_tokens: usage.cache_creation_input_tokens - oneHour,
+    ephemeral_1h_input_tokens: oneHour,
+  };
+}
+
+function serverToolUse(usage: TurnUsage) {
+  return usage.web_search_requests === undefined
+    ? {}
+    : {
+        server_tool_use: { web_search_requests: usage.web_search_requests, web_fetch_requests: 0 },
+      };
 }

@@ -89,6 +89,10 @@ export interface MockTurn {
     output_tokens: number;
     cache_creation_input_tokens: number;
     cache_read_input_tokens: number;
+    /** Of `cache_creation_input_tokens`, how many were 1-hour writes (sent in `cache_creation`). @default 0 */
+    cache_creation_1h_input_tokens: number;
+    /** Web search requests, sent as `usage.server_tool_use` when set. @default not sent */
+    web_search_requests: number;
   }>;
   /** Milliseconds between streamed events. @default 0 */
   delayMs?: number;
