@@ -1,7 +1,6 @@
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import express, { type ErrorRequestHandler } from 'express';
-import { EventSource } from 'eventsource';
 import { createMemoryEventStore, type MemoryEventStore } from '@claude-gateway/core';
 import { sseHandler } from './express.js';
 import {
@@ -11,6 +10,7 @@ import {
   parseSSE,
   startServer,
   type TestServer,
+  followDeltas,
 } from './test-utils.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -71,16 +71,8 @@ describe('sseHandler (Express)', () => {
   it('resumes an EventSource after a dropped connection without gap or duplicate', async () => {
     const app = await startApp();
     const log = await app.store.create('r2');
-    const source = new EventSource(`${app.url}/runs/r2/events`);
+    const { source, seqs, complete } = followDeltas(`${app.url}/runs/r2/events`);
     cleanups.push(() => source.close());
-    const seqs: number[] = [];
-    source.addEventListener('text_delta', (event) => seqs.push(Number(event.lastEventId)));
-    const complete = new Promise<void>((resolve) =>
-      source.addEventListener('stream_complete', () => {
-        source.close();
-        resolve();
-      }),
-    );
     await appendMany(log, 500);
     await vi.waitFor(() => expect(seqs.length).toBeGreaterThan(0));
     app.killConnections();

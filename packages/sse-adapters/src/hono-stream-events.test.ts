@@ -4,7 +4,6 @@ import type { Server } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Hono } from 'hono';
 import { createAdaptorServer } from '@hono/node-server';
-import { EventSource } from 'eventsource';
 import { createMemoryEventStore, type MemoryEventStore } from '@claude-gateway/core';
 import { streamEvents } from './hono.js';
 import {
@@ -15,6 +14,7 @@ import {
   readUntil,
   startServer,
   type TestServer,
+  followDeltas,
 } from './test-utils.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -108,16 +108,8 @@ describe('streamEvents (Hono) on @hono/node-server', () => {
     const log = await store.create('r5');
     const lastEventIds: (string | undefined)[] = [];
     const server = await startNodeServer(createApp(store, lastEventIds));
-    const source = new EventSource(`${server.url}/runs/r5/events`);
+    const { source, seqs, complete } = followDeltas(`${server.url}/runs/r5/events`);
     cleanups.push(() => source.close());
-    const seqs: number[] = [];
-    source.addEventListener('text_delta', (event) => seqs.push(Number(event.lastEventId)));
-    const complete = new Promise<void>((resolve) =>
-      source.addEventListener('stream_complete', () => {
-        source.close();
-        resolve();
-      }),
-    );
     await appendMany(log, 1000);
     await vi.waitFor(() => expect(seqs.length).toBeGreaterThan(0));
     server.killConnections();

@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { EventLog, GatewayEvent } from '@claude-gateway/core';
+import { EventSource } from 'eventsource';
 
 export interface TestServer {
   url: string;
@@ -115,3 +116,24 @@ export const COMPLETE: GatewayEvent = {
   cost_usd: 0,
   turns: 1,
 };
+
+/**
+ * A real EventSource on `url` that records the seq of every `text_delta` and
+ * closes itself on `stream_complete` (then `complete` resolves).
+ */
+export function followDeltas(url: string): {
+  source: EventSource;
+  seqs: number[];
+  complete: Promise<void>;
+} {
+  const source = new EventSource(url);
+  const seqs: number[] = [];
+  source.addEventListener('text_delta', (event) => seqs.push(Number(event.lastEventId)));
+  const complete = new Promise<void>((resolve) =>
+    source.addEventListener('stream_complete', () => {
+      source.close();
+      resolve();
+    }),
+  );
+  return { source, seqs, complete };
+}
