@@ -137,6 +137,13 @@ export interface RunParams {
   sessionId?: string;
   /** @default log.id */
   runId?: string;
+  /**
+   * Called with the run's result just before its terminal event is
+   * appended, so that whatever it records (a run's final state, the
+   * conversation) is in place by the time any reader sees the end. Awaited;
+   * a throw is logged and ignored. (The run manager uses it.)
+   */
+  beforeEnd?: (result: RunResult) => void | Promise<void>;
 }
 
 /** How a run ended. `error` equals the terminal `error` event when present. */

@@ -166,6 +166,19 @@ async function runAgent(config: RunnerConfig, params: RunParams): Promise<RunRes
     unlink();
   }
 
+  const beforeEnd = params.beforeEnd;
+  if (beforeEnd && !logError) {
+    const pending: RunResult = {
+      messages: history,
+      usage,
+      costUsd,
+      stopReason,
+      turns,
+      ...(error ? { error } : {}),
+    };
+    await callHook(config.logger, 'beforeEnd', () => beforeEnd(pending));
+  }
+
   if (!logError) {
     try {
       await log.append(

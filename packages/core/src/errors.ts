@@ -11,6 +11,18 @@ export const MISUSE_ERROR_CODES = [
   'invalid_config',
 ] as const;
 
+/**
+ * Codes the run manager throws (and the HTTP API answers with): a missing
+ * session or run, the one-active-run lock, an ended run, the process cap.
+ */
+export const RUN_MANAGER_ERROR_CODES = [
+  'session_not_found',
+  'run_not_found',
+  'run_active',
+  'run_ended',
+  'too_many_runs',
+] as const;
+
 /** Codes that end a run: the `code` of a terminal `error` event. */
 export const RUN_ERROR_CODES = [
   'cancelled',
@@ -41,10 +53,11 @@ export const TOOL_ERROR_CODES = [
 ] as const;
 
 export type MisuseErrorCode = (typeof MISUSE_ERROR_CODES)[number];
+export type RunManagerErrorCode = (typeof RUN_MANAGER_ERROR_CODES)[number];
 export type RunErrorCode = (typeof RUN_ERROR_CODES)[number];
 export type ToolErrorCode = (typeof TOOL_ERROR_CODES)[number];
 /** Every code a {@link GatewayError} can carry. */
-export type GatewayErrorCode = MisuseErrorCode | RunErrorCode | ToolErrorCode;
+export type GatewayErrorCode = MisuseErrorCode | RunManagerErrorCode | RunErrorCode | ToolErrorCode;
 
 const runCodes: ReadonlySet<string> = new Set(RUN_ERROR_CODES);
 const toolCodes: ReadonlySet<string> = new Set(TOOL_ERROR_CODES);

@@ -2,6 +2,7 @@ export {
   GatewayError,
   MISUSE_ERROR_CODES,
   RUN_ERROR_CODES,
+  RUN_MANAGER_ERROR_CODES,
   TOOL_ERROR_CODES,
   errorMessage,
   settle,
@@ -11,6 +12,7 @@ export {
   type GatewayErrorCode,
   type MisuseErrorCode,
   type RunErrorCode,
+  type RunManagerErrorCode,
   type ToolErrorCode,
 } from './errors.js';
 export {
@@ -92,3 +94,27 @@ export {
   type SubAgentConfig,
   type SubAgentResult,
 } from './sub-agents.js';
+
+// Runs and sessions
+export { createRunManager, DEFAULT_MAX_ACTIVE_RUNS } from './run-manager.js';
+export type {
+  CancelAnswer,
+  RunManager,
+  RunManagerOptions,
+  SessionInfo,
+  StartRunInput,
+} from './run-manager-types.js';
+export type {
+  BeginRunAnswer,
+  PruneOptions,
+  RunEnd,
+  RunRecord,
+  RunState,
+  SessionRecord,
+  SessionStore,
+} from './session-store.js';
+export {
+  createMemorySessionStore,
+  type MemorySessionStore,
+  type MemorySessionStoreOptions,
+} from './memory-session-store.js';

@@ -193,6 +193,8 @@ export function validateRunParams(params: RunParams): void {
     if (params[key] !== undefined && typeof params[key] !== 'string')
       invalid(`${key} must be a string`);
   }
+  if (params.beforeEnd !== undefined && typeof params.beforeEnd !== 'function')
+    invalid('beforeEnd must be a function');
   const signal: unknown = params.signal;
   if (
     signal !== undefined &&

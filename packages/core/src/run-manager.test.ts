@@ -1,0 +1,298 @@
+import { errorTurn, textTurn, toolUseTurn, type MockRequestInfo } from '@claude-gateway/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventLog, LogEntry } from './event-log-types.js';
+import { isTerminalEvent } from './events.js';
+import { createMemoryEventStore, type MemoryEventStore } from './memory-event-store.js';
+import { createMemorySessionStore } from './memory-session-store.js';
+import { createRunManager, withUserMessage } from './run-manager.js';
+import type { RunManager, RunManagerOptions } from './run-manager-types.js';
+import {
+  answersTool,
+  bodyOf,
+  closeMocks,
+  localTools,
+  runnerFor,
+  silentLogger,
+  startMock,
+} from './runner-test-helpers.js';
+
+const managers: RunManager[] = [];
+const stores: MemoryEventStore[] = [];
+
+afterEach(async () => {
+  await Promise.all(managers.splice(0).map((m) => m.close()));
+  for (const store of stores.splice(0)) store.dispose();
+  await closeMocks();
+});
+
+function lastUserText(request: MockRequestInfo): string {
+  const last = request.body.messages.at(-1);
+  if (!last) return '';
+  if (typeof last.content === 'string') return last.content;
+  return last.content.map((block) => (block.type === 'text' ? block.text : '')).join(' ');
+}
+
+/** Answers "wait" with a call to the blocking tool, "fail" with a 400, anything else with text. */
+function script(request: MockRequestInfo) {
+  if (answersTool(request)) return textTurn('The tool is done.');
+  const text = lastUserText(request);
+  if (text.includes('wait')) return toolUseTurn('wait', {});
+  if (text.includes('fail')) return errorTurn(400, { message: 'bad request from the script' });
+  return textTurn(`You said: ${text}`);
+}
+
+/** A tool that waits until the run is cancelled (or `release` is called). */
+function blockingTool() {
+  let onStarted: () => void = () => undefined;
+  let release: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => (onStarted = resolve));
+  const tools = localTools({
+    wait: (_input, ctx) =>
+      new Promise<string>((resolve) => {
+        onStarted();
+        release = () => resolve('released');
+        ctx.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+      }),
+  });
+  return { tools, started, release: () => release() };
+}
+
+async function setup(options: Partial<RunManagerOptions> = {}) {
+  const mock = await startMock(script);
+  const blocking = blockingTool();
+  const events = createMemoryEventStore();
+  stores.push(events);
+  const manager = createRunManager({
+    runner: runnerFor(mock, { tools: blocking.tools }),
+    events,
+    logger: silentLogger(),
+    ...options,
+  });
+  managers.push(manager);
+  return { mock, manager, events, blocking };
+}
+
+async function readAll(log: EventLog): Promise<LogEntry[]> {
+  const out: LogEntry[] = [];
+  for await (const entry of log.read()) out.push(entry);
+  return out;
+}
+
+describe('createRunManager', () => {
+  it('runs in the background and records state, usage and cost', async () => {
+    const { manager } = await setup();
+    const { sessionId } = await manager.createSession({ user: 'ada' });
+    const { runId, log } = await manager.startRun(sessionId, { message: 'hello' });
+    const entries = await readAll(log);
+    expect(entries.at(-1)?.event.type).toBe('stream_complete');
+    const run = await manager.getRun(runId);
+    expect(run).toMatchObject({ runId, sessionId, message: 'hello', state: 'completed' });
+    expect(run?.endedAt).toBeGreaterThanOrEqual(run!.startedAt);
+    expect(run?.usage?.output_tokens).toBeGreaterThan(0);
+    expect(typeof run?.costUsd).toBe('number');
+    const session = await manager.getSession(sessionId);
+    expect(session).toMatchObject({ sessionId, meta: { user: 'ada' } });
+    expect(session?.activeRunId).toBeUndefined();
+    expect(session?.runs.map((r) => r.runId)).toEqual([runId]);
+  });
+
+  it('carries the conversation to the next run of the session', async () => {
+    const { manager, mock } = await setup();
+    const { sessionId } = await manager.createSession();
+    await readAll((await manager.startRun(sessionId, { message: 'first' })).log);
+    await readAll((await manager.startRun(sessionId, { message: 'second' })).log);
+    const sent = bodyOf(mock, 1).messages as { role: string; content: unknown }[];
+    expect(sent.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(sent[0]!.content).toBe('first');
+    expect(JSON.stringify(sent[1]!.content)).toContain('You said: first');
+    expect(sent[2]!.content).toBe('second');
+    expect(await manager.getHistory(sessionId)).toHaveLength(4);
+  });
+
+  it('has recorded the end and released the session by the time a reader sees the terminal event', async () => {
+    const { manager } = await setup();
+    const { sessionId } = await manager.createSession();
+    const { runId, log } = await manager.startRun(sessionId, { message: 'hello' });
+    for await (const entry of log.read()) {
+      if (!isTerminalEvent(entry.event)) continue;
+      expect((await manager.getRun(runId))?.state).toBe('completed');
+      expect(await manager.cancel(runId)).toBe('already_ended');
+      expect((await manager.getHistory(sessionId)).length).toBe(2);
+      const next = await manager.startRun(sessionId, { message: 'again' });
+      await readAll(next.log);
+    }
+  });
+
+  it('allows one active run per session (run_active)', async () => {
+    const { manager, blocking } = await setup();
+    const { sessionId } = await manager.createSession();
+    const { runId, log } = await manager.startRun(sessionId, { message: 'please wait' });
+    await blocking.started;
+    await expect(manager.startRun(sessionId, { message: 'another' })).rejects.toMatchObject({
+      code: 'run_active',
+    });
+    expect((await manager.getSession(sessionId))?.activeRunId).toBe(runId);
+    blocking.release();
+    expect((await readAll(log)).at(-1)?.event.type).toBe('stream_complete');
+  });
+
+  it('caps active runs across sessions (too_many_runs) and frees the slot when a run ends', async () => {
+    const { manager, blocking } = await setup({ maxActiveRuns: 1 });
+    const a = await manager.createSession();
+    const b = await manager.createSession();
+    const first = await manager.startRun(a.sessionId, { message: 'wait for me' });
+    await blocking.started;
+    expect(manager.activeRuns).toBe(1);
+    await expect(manager.startRun(b.sessionId, { message: 'hi' })).rejects.toMatchObject({
+      code: 'too_many_runs',
+    });
+    blocking.release();
+    await readAll(first.log);
+    await readAll((await manager.startRun(b.sessionId, { message: 'hi' })).log);
+  });
+
+  it('cancels a run by id while its tool waits', async () => {
+    const { manager, blocking } = await setup();
+    const { sessionId } = await manager.createSession();
+    const { runId, log } = await manager.startRun(sessionId, { message: 'wait' });
+    await blocking.started;
+    expect(await manager.cancel(runId)).toBe('ok');
+    const entries = await readAll(log);
+    expect(entries.at(-1)?.event).toMatchObject({ type: 'error', code: 'cancelled' });
+    expect(await manager.getRun(runId)).toMatchObject({
+      state: 'cancelled',
+      error: { code: 'cancelled' },
+    });
+    expect(await manager.cancel(runId)).toBe('already_ended');
+    expect(await manager.cancel('no-such-run')).toBe('not_found');
+  });
+
+  it('delivers a cancel from another manager sharing the stores', async () => {
+    const { manager, blocking, mock, events } = await setup();
+    const sessions = createMemorySessionStore();
+    const shared = createRunManager({
+      runner: runnerFor(mock, { tools: blocking.tools }),
+      events,
+      sessions,
+      logger: silentLogger(),
+    });
+    const other = createRunManager({ runner: runnerFor(mock), events, sessions });
+    managers.push(shared, other);
+    void manager;
+    const { sessionId } = await shared.createSession();
+    const { runId } = await shared.startRun(sessionId, { message: 'wait' });
+    await blocking.started;
+    expect(await other.cancel(runId)).toBe('ok');
+    const log = await other.openLog(runId);
+    expect((await readAll(log!)).at(-1)?.event).toMatchObject({ code: 'cancelled' });
+    expect((await other.getRun(runId))?.state).toBe('cancelled');
+  });
+
+  it('keeps what a failed run completed, and the next message joins its user turn', async () => {
+    const { manager, mock } = await setup();
+    const { sessionId } = await manager.createSession();
+    const { runId, log } = await manager.startRun(sessionId, { message: 'please fail' });
+    expect((await readAll(log)).at(-1)?.event).toMatchObject({
+      type: 'error',
+      code: 'invalid_request',
+    });
+    expect(await manager.getRun(runId)).toMatchObject({
+      state: 'failed',
+      error: { code: 'invalid_request' },
+    });
+    await readAll((await manager.startRun(sessionId, { message: 'hello' })).log);
+    const sent = bodyOf(mock, 1).messages as { role: string; content: unknown }[];
+    expect(sent).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'please fail' },
+          { type: 'text', text: 'hello' },
+        ],
+      },
+    ]);
+  });
+
+  it('refuses bad input and unknown sessions with codes', async () => {
+    const { manager } = await setup({ maxMessageChars: 10 });
+    const { sessionId } = await manager.createSession();
+    await expect(manager.startRun(sessionId, { message: '  ' })).rejects.toMatchObject({
+      code: 'invalid_options',
+    });
+    await expect(manager.startRun(sessionId, { message: 'x'.repeat(11) })).rejects.toMatchObject({
+      code: 'invalid_options',
+    });
+    await expect(manager.startRun('nope', { message: 'hi' })).rejects.toMatchObject({
+      code: 'session_not_found',
+    });
+    expect(await manager.getRun('nope')).toBeUndefined();
+    expect(await manager.openLog('nope')).toBeUndefined();
+    expect(await manager.getSession('nope')).toBeUndefined();
+    expect(manager.activeRuns).toBe(0);
+    expect(() =>
+      createRunManager({ runner: undefined as never, events: createMemoryEventStore() }),
+    ).toThrow(/runner/);
+  });
+
+  it('deletes a session: cancels its run and forgets it', async () => {
+    const { manager, blocking } = await setup();
+    const { sessionId } = await manager.createSession();
+    const { runId, log } = await manager.startRun(sessionId, { message: 'wait' });
+    await blocking.started;
+    expect(await manager.deleteSession(sessionId)).toBe(true);
+    expect((await readAll(log)).at(-1)?.event).toMatchObject({ code: 'cancelled' });
+    expect(await manager.getSession(sessionId)).toBeUndefined();
+    expect(await manager.getRun(runId)).toBeUndefined();
+    expect(await manager.deleteSession(sessionId)).toBe(false);
+  });
+
+  it('forgets idle sessions after sessionTtlMs and the oldest beyond maxSessions', async () => {
+    let clock = 1_000_000;
+    const { manager } = await setup({ sessionTtlMs: 1_000, maxSessions: 2, now: () => clock });
+    const old = await manager.createSession();
+    clock += 500;
+    const middle = await manager.createSession();
+    clock += 400;
+    await manager.createSession(); // a third: the oldest idle one goes
+    expect(await manager.getSession(old.sessionId)).toBeUndefined();
+    expect(await manager.getSession(middle.sessionId)).toBeDefined();
+    clock += 1_001;
+    expect(await manager.getSession(middle.sessionId)).toBeUndefined();
+    await expect(manager.startRun(middle.sessionId, { message: 'hi' })).rejects.toMatchObject({
+      code: 'session_not_found',
+    });
+  });
+
+  it('close() cancels every active run, waits for them, and refuses new ones', async () => {
+    const { manager, blocking } = await setup();
+    const { sessionId } = await manager.createSession();
+    const { runId, log } = await manager.startRun(sessionId, { message: 'wait' });
+    await blocking.started;
+    await manager.close();
+    expect(manager.activeRuns).toBe(0);
+    expect((await manager.getRun(runId))?.state).toBe('cancelled');
+    expect(log.closed).toBe(true);
+    await expect(manager.startRun(sessionId, { message: 'hi' })).rejects.toMatchObject({
+      code: 'too_many_runs',
+    });
+  });
+});
+
+describe('withUserMessage', () => {
+  it('appends a user turn, or joins a trailing one', () => {
+    expect(withUserMessage([], 'hi')).toEqual([{ role: 'user', content: 'hi' }]);
+    expect(
+      withUserMessage(
+        [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: 'b' },
+        ],
+        'c',
+      ).at(-1),
+    ).toEqual({ role: 'user', content: 'c' });
+    const toolResults = [{ type: 'tool_result' as const, tool_use_id: 't1', content: 'ok' }];
+    expect(withUserMessage([{ role: 'user', content: toolResults }], 'next')).toEqual([
+      { role: 'user', content: [...toolResults, { type: 'text', text: 'next' }] },
+    ]);
+  });
+});

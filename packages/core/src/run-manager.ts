@@ -1,0 +1,359 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { RunResult } from './agent-runner-types.js';
+import { errorMessage, GatewayError, type ErrorPayload, type RunErrorCode } from './errors.js';
+import type { EventLog } from './event-log-types.js';
+import { emptyUsage } from './events.js';
+import { consoleLogger } from './logger.js';
+import { createMemorySessionStore } from './memory-session-store.js';
+import { safeLogger } from './run-context.js';
+import type {
+  CancelAnswer,
+  RunManager,
+  RunManagerOptions,
+  StartRunInput,
+} from './run-manager-types.js';
+import type { RunEnd, RunRecord } from './session-store.js';
+
+/** Default of `maxActiveRuns`. */
+export const DEFAULT_MAX_ACTIVE_RUNS = 100;
+/** Default of `sessionTtlMs`: a day. */
+export const DEFAULT_SESSION_TTL_MS = 24 * 60 * 60_000;
+/** Default of `maxSessions`. */
+export const DEFAULT_MAX_SESSIONS = 10_000;
+/** Default of `maxMessageChars`. */
+export const DEFAULT_MAX_MESSAGE_CHARS = 100_000;
+
+interface ActiveRun {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new GatewayError('invalid_options', `${name} must be a positive integer`);
+  }
+  return value;
+}
+
+/**
+ * The next run's messages: the history plus the user's message. When the
+ * history already ends with a user turn (a run that failed before the model
+ * answered, or one cancelled after its tool results), the message joins that
+ * turn, so roles keep alternating as the Messages API expects.
+ */
+export function withUserMessage(
+  history: Anthropic.MessageParam[],
+  message: string,
+): Anthropic.MessageParam[] {
+  const last = history.at(-1);
+  if (last?.role !== 'user') return [...history, { role: 'user', content: message }];
+  const blocks: Anthropic.ContentBlockParam[] =
+    typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : [...last.content];
+  blocks.push({ type: 'text', text: message });
+  return [...history.slice(0, -1), { role: 'user', content: blocks }];
+}
+
+function endOf(result: RunResult, endedAt: number): RunEnd {
+  const error: ErrorPayload<RunErrorCode> | undefined = result.error;
+  return {
+    state: !error ? 'completed' : error.code === 'cancelled' ? 'cancelled' : 'failed',
+    endedAt,
+    ...(error ? { error: { code: error.code, message: error.message } } : {}),
+    usage: result.usage,
+    costUsd: result.costUsd,
+    history: result.messages,
+  };
+}
+
+/**
+ * Creates the run manager: sessions that hold the conversation across runs,
+ * runs started in the background (one at a time per session), cancel by run
+ * id, bounded sessions. The HTTP API of `@claude-gateway/server` is a thin
+ * layer over it.
+ *
+ * @throws GatewayError `invalid_options` for bad options.
+ *
+ * @example
+ * ```ts
+ * const runs = createRunManager({ runner, events: createMemoryEventStore() });
+ * const { sessionId } = await runs.createSession();
+ * const { runId, log } = await runs.startRun(sessionId, { message: 'Hello' });
+ * for await (const entry of log.read()) console.log(entry.event.type);
+ * await runs.close();
+ * ```
+ */
+export function createRunManager(options: RunManagerOptions): RunManager {
+  const { runner, events } = options;
+  if (!runner || typeof runner.run !== 'function') {
+    throw new GatewayError('invalid_options', 'runner must be an AgentRunner');
+  }
+  if (!events || typeof events.create !== 'function') {
+    throw new GatewayError('invalid_options', 'events must be an EventStore');
+  }
+  const store = options.sessions ?? createMemorySessionStore();
+  const maxActiveRuns = positiveInteger(
+    'maxActiveRuns',
+    options.maxActiveRuns ?? DEFAULT_MAX_ACTIVE_RUNS,
+  );
+  const sessionTtlMs = positiveInteger(
+    'sessionTtlMs',
+    options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+  );
+  const maxSessions = positiveInteger('maxSessions', options.maxSessions ?? DEFAULT_MAX_SESSIONS);
+  const maxMessageChars = positiveInteger(
+    'maxMessageChars',
+    options.maxMessageChars ?? DEFAULT_MAX_MESSAGE_CHARS,
+  );
+  const logger = safeLogger(options.logger ?? consoleLogger);
+  const now = options.now ?? Date.now;
+
+  const active = new Map<string, ActiveRun>();
+  // Runs counted against maxActiveRuns: a run leaves it just before its
+  // terminal event, so a reader that sees the end can start the next one.
+  const counted = new Set<string>();
+  // Slots taken by starts still on their way (counted against maxActiveRuns).
+  let starting = 0;
+  const pendingStarts = new Set<Promise<unknown>>();
+  let closing: Promise<void> | undefined;
+
+  const isExpired = (lastActiveAt: number, activeRunId: string | undefined): boolean =>
+    activeRunId === undefined && lastActiveAt < now() - sessionTtlMs;
+
+  const prune = async (): Promise<void> => {
+    try {
+      await store.prune({ idleBefore: now() - sessionTtlMs, maxSessions });
+    } catch (error) {
+      logger.warn('claude-gateway: pruning sessions failed', { error: errorMessage(error) });
+    }
+  };
+
+  const record = async (runId: string, end: RunEnd): Promise<void> => {
+    try {
+      await store.endRun(runId, end);
+    } catch (error) {
+      logger.error('claude-gateway: the session store could not record the end of a run', {
+        runId,
+        error: errorMessage(error),
+      });
+    }
+  };
+
+  /** Runs `messages` on `log` in the background; resolves when the run has ended and been recorded. */
+  const launch = (
+    runId: string,
+    sessionId: string,
+    log: EventLog,
+    messages: Anthropic.MessageParam[],
+    system: StartRunInput['system'],
+    controller: AbortController,
+  ): Promise<void> => {
+    let recorded: RunEnd | undefined;
+    return runner
+      .run({
+        messages,
+        ...(system !== undefined ? { system } : {}),
+        log,
+        signal: controller.signal,
+        sessionId,
+        runId,
+        beforeEnd: async (result) => {
+          counted.delete(runId);
+          recorded = endOf(result, now());
+          await record(runId, recorded);
+        },
+      })
+      .then(async (result) => {
+        // The terminal append itself can fail after beforeEnd: keep the record true.
+        if (!recorded || recorded.error?.code !== result.error?.code) {
+          await record(runId, endOf(result, recorded?.endedAt ?? now()));
+        }
+      })
+      .catch(async (error: unknown) => {
+        // Only misuse rejects run() (found before the run began): end it visibly.
+        logger.error('claude-gateway: a run could not start', {
+          runId,
+          error: errorMessage(error),
+        });
+        const failure = { code: 'internal' as const, message: 'the run could not start' };
+        await log.close(failure).catch(() => undefined);
+        await record(runId, {
+          state: 'failed',
+          endedAt: now(),
+          error: failure,
+          usage: emptyUsage(),
+          costUsd: null,
+          history: messages,
+        });
+      });
+  };
+
+  const startRun = async (
+    sessionId: string,
+    input: StartRunInput,
+  ): Promise<{ runId: string; log: EventLog }> => {
+    if (closing) throw new GatewayError('too_many_runs', 'the server is shutting down');
+    const message: unknown = input?.message;
+    if (typeof message !== 'string' || message.trim() === '') {
+      throw new GatewayError('invalid_options', 'message must be a non-empty string');
+    }
+    if (message.length > maxMessageChars) {
+      throw new GatewayError(
+        'invalid_options',
+        `message is longer than ${maxMessageChars} characters`,
+      );
+    }
+    if (counted.size + starting >= maxActiveRuns) {
+      throw new GatewayError(
+        'too_many_runs',
+        `${maxActiveRuns} runs are active; try again shortly`,
+      );
+    }
+    starting += 1;
+    const runId = crypto.randomUUID();
+    const controller = new AbortController();
+    let unsubscribe: (() => Promise<void>) | undefined;
+    let began = false;
+    try {
+      // Listen before the run exists, so no cancel request can come too early.
+      unsubscribe = await store.onCancel(runId, () => controller.abort());
+      const session = await store.getSession(sessionId);
+      if (!session || isExpired(session.lastActiveAt, session.activeRunId)) {
+        throw new GatewayError('session_not_found', 'no such session');
+      }
+      const run: RunRecord = { runId, sessionId, message, state: 'running', startedAt: now() };
+      const answer = await store.beginRun(run);
+      if (answer === 'session_not_found')
+        throw new GatewayError('session_not_found', 'no such session');
+      if (answer === 'run_active') {
+        throw new GatewayError('run_active', 'this session already has a running run');
+      }
+      began = true;
+      const history = await store.getHistory(sessionId);
+      const log = await events.create(runId, { sessionId });
+      const messages = withUserMessage(history, message);
+      const stop = unsubscribe;
+      const done = launch(
+        runId,
+        sessionId,
+        log,
+        messages,
+        input.system ?? options.system,
+        controller,
+      ).finally(() => {
+        active.delete(runId);
+        counted.delete(runId);
+        stop().catch((error: unknown) =>
+          logger.warn('claude-gateway: could not stop listening for cancels', {
+            runId,
+            error: errorMessage(error),
+          }),
+        );
+      });
+      active.set(runId, { controller, done });
+      counted.add(runId);
+      unsubscribe = undefined;
+      return { runId, log };
+    } catch (error) {
+      if (began) {
+        await record(runId, {
+          state: 'failed',
+          endedAt: now(),
+          error: { code: 'internal', message: 'the run could not start' },
+          usage: emptyUsage(),
+          costUsd: null,
+          history: await store.getHistory(sessionId).catch(() => []),
+        });
+      }
+      throw error;
+    } finally {
+      starting -= 1;
+      await unsubscribe?.().catch(() => undefined);
+    }
+  };
+
+  const manager: RunManager = {
+    get activeRuns() {
+      return counted.size + starting;
+    },
+
+    async createSession(meta) {
+      const createdAt = now();
+      const sessionId = crypto.randomUUID();
+      await store.createSession({
+        sessionId,
+        createdAt,
+        lastActiveAt: createdAt,
+        ...(meta !== undefined ? { meta } : {}),
+      });
+      await prune();
+      return { sessionId, createdAt };
+    },
+
+    async getSession(sessionId) {
+      const session = await store.getSession(sessionId);
+      if (!session) return undefined;
+      if (isExpired(session.lastActiveAt, session.activeRunId)) {
+        await store.deleteSession(sessionId);
+        return undefined;
+      }
+      return { ...session, runs: await store.listRuns(sessionId) };
+    },
+
+    startRun(sessionId, input) {
+      const start = startRun(sessionId, input);
+      pendingStarts.add(start);
+      const forget = (): void => void pendingStarts.delete(start);
+      start.then(forget, forget);
+      return start;
+    },
+
+    getRun(runId) {
+      return store.getRun(runId);
+    },
+
+    async cancel(runId): Promise<CancelAnswer> {
+      const run = await store.getRun(runId);
+      if (!run) return 'not_found';
+      if (run.state !== 'running') return 'already_ended';
+      const local = active.get(runId);
+      if (local) local.controller.abort();
+      else await store.requestCancel(runId);
+      return 'ok';
+    },
+
+    async openLog(runId) {
+      const run = await store.getRun(runId);
+      return run ? events.open(runId) : undefined;
+    },
+
+    listRuns(sessionId) {
+      return store.listRuns(sessionId);
+    },
+
+    getHistory(sessionId) {
+      return store.getHistory(sessionId);
+    },
+
+    async deleteSession(sessionId) {
+      const session = await store.getSession(sessionId);
+      if (!session) return false;
+      if (session.activeRunId !== undefined) await manager.cancel(session.activeRunId);
+      return store.deleteSession(sessionId);
+    },
+
+    close() {
+      closing ??= (async () => {
+        for (const run of active.values()) run.controller.abort();
+        // Starts on their way finish registering, then get aborted too.
+        await Promise.allSettled(pendingStarts);
+        while (active.size > 0) {
+          const runs = [...active.values()];
+          for (const run of runs) run.controller.abort();
+          await Promise.allSettled(runs.map((run) => run.done));
+        }
+      })();
+      return closing;
+    },
+  };
+  return manager;
+}
