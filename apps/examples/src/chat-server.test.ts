@@ -19,22 +19,48 @@ afterAll(async () => {
   vi.unstubAllEnvs();
 });
 
-async function post(path: string, body: unknown): Promise<{ status: number; json: unknown }> {
+interface Session {
+  id: string;
+  token: string;
+}
+
+async function post(
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<{ status: number; json: unknown }> {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
-  const res = await fetch(server.url + path, { method: 'POST', body: raw });
+  const res = await fetch(`${server.url}/api${path}`, {
+    method: 'POST',
+    body: raw,
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+  });
   return { status: res.status, json: await res.json() };
 }
 
-async function startRun(message: string): Promise<string> {
-  const { status, json } = await post('/runs', { message });
+async function newSession(): Promise<Session> {
+  const { status, json } = await post('/sessions', {});
+  expect(status).toBe(201);
+  const { session_id: id, token } = json as { session_id: string; token: string };
+  return { id, token };
+}
+
+/** Starts a run in a new session (or `session`); resolves with its id and session. */
+async function startRun(message: string, session?: Session) {
+  const owner = session ?? (await newSession());
+  const { status, json } = await post(`/sessions/${owner.id}/runs`, { message }, owner.token);
   expect(status).toBe(202);
-  return (json as { run_id: string }).run_id;
+  return { runId: (json as { run_id: string }).run_id, session: owner };
 }
 
 /** A real EventSource on a run; closes itself on the terminal event. */
-function follow(runId: string, fetchImpl?: FetchLike) {
+function follow(run: { runId: string; session: Session }, fetchImpl?: FetchLike) {
+  // EventSource cannot set headers: the token goes in ?access_token= (events route only).
   const es = new EventSource(
-    `${server.url}/runs/${runId}/events`,
+    `${server.url}/api/runs/${run.runId}/events?access_token=${run.session.token}`,
     fetchImpl && { fetch: fetchImpl },
   );
   const received: Received[] = [];
@@ -120,8 +146,9 @@ function droppableFetch() {
 
 describe('chat server', () => {
   it('streams thinking, text, a tool call and its result, then stream_complete', async () => {
-    const runId = await startRun('What is the weather in "Paris"? Use get_weather');
-    const received = await follow(runId).done;
+    const run = await startRun('What is the weather in "Paris"? Use get_weather');
+    const { runId } = run;
+    const received = await follow(run).done;
 
     expectContiguous(received);
     expect(received[0]?.event).toMatchObject({ type: 'run_start', run_id: runId });
@@ -145,28 +172,36 @@ describe('chat server', () => {
   });
 
   it('gates delete_file on an approval: forged nonce 403, decision 200, second decision 409', async () => {
-    const runId = await startRun('Please delete file "/tmp/report.txt"');
-    const stream = follow(runId);
+    const run = await startRun('Please delete file "/tmp/report.txt"');
+    const { runId, session } = run;
+    const stream = follow(run);
     const { event: request } = await stream.until((r) => r.event.type === 'tool_approval_request');
     if (request.type !== 'tool_approval_request') throw new Error('unreachable');
     expect(request).toMatchObject({ name: 'delete_file', input: { path: '/tmp/report.txt' } });
     const decision = { tool_use_id: request.tool_use_id, approved: true };
 
-    const forged = await post(`/runs/${runId}/approvals`, { ...decision, nonce: 'forged' });
+    const forged = await post(
+      `/runs/${runId}/approvals`,
+      { ...decision, nonce: 'forged' },
+      session.token,
+    );
     expect(forged).toEqual({
       status: 403,
       json: { error: { code: 'nonce_mismatch', message: expect.any(String) } },
     });
-    const otherRun = await startRun('Hello there');
-    const elsewhere = await post(`/runs/${otherRun}/approvals`, {
-      ...decision,
-      nonce: request.nonce,
-    });
-    expect(elsewhere.status).toBe(404); // a decision is only heard on the call's own run
+    // Another session cannot decide it, even with the right nonce.
+    const other = await startRun('Hello there');
+    const elsewhere = await post(
+      `/runs/${other.runId}/approvals`,
+      { ...decision, nonce: request.nonce },
+      other.session.token,
+    );
+    expect(elsewhere.status).toBe(404);
 
-    const ok = await post(`/runs/${runId}/approvals`, { ...decision, nonce: request.nonce });
+    const body = { ...decision, nonce: request.nonce };
+    const ok = await post(`/runs/${runId}/approvals`, body, session.token);
     expect(ok).toEqual({ status: 200, json: { status: 'ok' } });
-    const again = await post(`/runs/${runId}/approvals`, { ...decision, nonce: request.nonce });
+    const again = await post(`/runs/${runId}/approvals`, body, session.token);
     expect(again).toMatchObject({ status: 409, json: { error: { code: 'already_decided' } } });
 
     const received = await stream.done;
@@ -189,17 +224,15 @@ describe('chat server', () => {
 
   it('gates the same prompt again in a second run (regression: demo tool ids were reused)', async () => {
     const requests = [];
+    const session = await newSession(); // and the second run sees the first in its history
     for (const _ of [1, 2]) {
-      const runId = await startRun('Please delete file "/tmp/twice.txt"');
-      const stream = follow(runId);
+      const run = await startRun('Please delete file "/tmp/twice.txt"', session);
+      const stream = follow(run);
       const { event } = await stream.until((r) => r.event.type === 'tool_approval_request');
       if (event.type !== 'tool_approval_request') throw new Error('unreachable');
       requests.push(event);
-      await post(`/runs/${runId}/approvals`, {
-        tool_use_id: event.tool_use_id,
-        nonce: event.nonce,
-        approved: false,
-      });
+      const denial = { tool_use_id: event.tool_use_id, nonce: event.nonce, approved: false };
+      await post(`/runs/${run.runId}/approvals`, denial, session.token);
       const received = await stream.done;
       expect(byType(received, 'tool_result')[0]?.error?.code).toBe('user_denied');
     }
@@ -207,9 +240,9 @@ describe('chat server', () => {
   });
 
   it('resumes a dropped connection with Last-Event-ID: no gap, no duplicate', async () => {
-    const runId = await startRun('Tell me a long story in detail, please');
+    const run = await startRun('Tell me a long story in detail, please');
     const network = droppableFetch();
-    const stream = follow(runId, network.fetchImpl);
+    const stream = follow(run, network.fetchImpl);
     const before = await stream.until((r) => r.id === 8);
     expect(isTerminalEvent(before.event)).toBe(false);
     network.drop(); // mid-run
@@ -224,17 +257,18 @@ describe('chat server', () => {
     expect(received.at(-1)?.event.type).toBe('stream_complete');
 
     // What arrived over two connections is exactly the run's log.
-    const replay = await follow(runId).done;
+    const replay = await follow(run).done;
     expect(received).toEqual(replay);
   });
 
   it('cancel ends the run with error { code: "cancelled" }', async () => {
-    const runId = await startRun('Please delete file "/tmp/cancel-me.txt"');
-    const stream = follow(runId);
+    const run = await startRun('Please delete file "/tmp/cancel-me.txt"');
+    const { runId, session } = run;
+    const stream = follow(run);
     const { event: request } = await stream.until((r) => r.event.type === 'tool_approval_request');
     if (request.type !== 'tool_approval_request') throw new Error('unreachable');
 
-    expect(await post(`/runs/${runId}/cancel`, {})).toEqual({
+    expect(await post(`/runs/${runId}/cancel`, {}, session.token)).toEqual({
       status: 202,
       json: { status: 'ok' },
     });
@@ -248,25 +282,29 @@ describe('chat server', () => {
       }),
     ]);
 
-    const late = await post(`/runs/${runId}/approvals`, {
-      tool_use_id: request.tool_use_id,
-      nonce: request.nonce,
-      approved: true,
-    });
+    const late = await post(
+      `/runs/${runId}/approvals`,
+      { tool_use_id: request.tool_use_id, nonce: request.nonce, approved: true },
+      session.token,
+    );
     expect(late).toMatchObject({ status: 409, json: { error: { code: 'already_decided' } } });
-    const again = await post(`/runs/${runId}/cancel`, {});
-    expect(again).toMatchObject({ status: 409, json: { error: { code: 'log_closed' } } });
+    const again = await post(`/runs/${runId}/cancel`, {}, session.token);
+    expect(again).toMatchObject({ status: 409, json: { error: { code: 'run_ended' } } });
   });
 
   it('close() cancels active runs and open streams still get their terminal event', async () => {
     const own = await startChatServer({ port: 0 });
     try {
-      const res = await fetch(`${own.url}/runs`, {
+      const headers = { 'content-type': 'application/json' };
+      const created = await fetch(`${own.url}/api/sessions`, { method: 'POST', headers });
+      const { session_id: sessionId, token } = (await created.json()) as Record<string, string>;
+      const res = await fetch(`${own.url}/api/sessions/${sessionId}/runs`, {
         method: 'POST',
+        headers: { ...headers, authorization: `Bearer ${token}` },
         body: JSON.stringify({ message: 'Please delete file "/tmp/at-shutdown.txt"' }),
       });
       const { run_id: runId } = (await res.json()) as { run_id: string };
-      const es = new EventSource(`${own.url}/runs/${runId}/events`);
+      const es = new EventSource(`${own.url}/api/runs/${runId}/events?access_token=${token}`);
       const seen: string[] = [];
       const ended = new Promise<GatewayEvent>((resolve) => {
         const onEvent = (e: Event) => {
@@ -287,31 +325,34 @@ describe('chat server', () => {
   });
 
   it('answers bad requests with { error: { code, message } }', async () => {
-    const badJson = await post('/runs', '{"message":');
-    expect(badJson).toEqual({
+    const session = await newSession();
+    const runs = `/sessions/${session.id}/runs`;
+    expect(await post(runs, '{"message":', session.token)).toMatchObject({
       status: 400,
-      json: { error: { code: 'invalid_request', message: 'body is not valid JSON' } },
+      json: { error: { code: 'invalid_request', message: expect.any(String) } },
     });
-    expect(await post('/runs', { message: 42 })).toMatchObject({
+    expect(await post(runs, { message: 42 }, session.token)).toMatchObject({
       status: 400,
       json: { error: { code: 'invalid_request' } },
     });
-    const runId = await startRun('Hi');
-    expect(await post(`/runs/${runId}/approvals`, 'nope')).toMatchObject({
+    expect(await post(runs, { message: 'hi' })).toMatchObject({
+      status: 401,
+      json: { error: { code: 'unauthorized' } },
+    });
+    const { runId } = await startRun('Hi', session);
+    expect(await post(`/runs/${runId}/approvals`, 'nope', session.token)).toMatchObject({
       status: 400,
       json: { error: { code: 'invalid_request' } },
     });
     expect(
-      await post(`/runs/${runId}/approvals`, { tool_use_id: 'toolu_x', nonce: 'n' }),
-    ).toMatchObject({
-      status: 400,
-    });
-    expect(await post('/runs/no-such-run/cancel', {})).toMatchObject({
+      await post(`/runs/${runId}/approvals`, { tool_use_id: 'toolu_x', nonce: 'n' }, session.token),
+    ).toMatchObject({ status: 400 });
+    expect(await post('/runs/no-such-run/cancel', {}, session.token)).toMatchObject({
       status: 404,
-      json: { error: { code: 'log_not_found' } },
+      json: { error: { code: 'run_not_found' } },
     });
-    const badResume = await fetch(`${server.url}/runs/${runId}/events`, {
-      headers: { 'last-event-id': 'abc' },
+    const badResume = await fetch(`${server.url}/api/runs/${runId}/events`, {
+      headers: { 'last-event-id': 'abc', authorization: `Bearer ${session.token}` },
     });
     expect(badResume.status).toBe(400);
     expect(await badResume.json()).toMatchObject({ error: { code: 'invalid_last_event_id' } });

@@ -1,0 +1,1 @@
+export { gatewayRouter, type GatewayRouterOptions } from './express-router.js';

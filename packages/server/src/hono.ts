@@ -1,0 +1,1 @@
+export { gatewayApp, type GatewayAppOptions } from './hono-app.js';

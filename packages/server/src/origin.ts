@@ -1,0 +1,60 @@
+/** What the origin check says about one request. @internal */
+export type OriginVerdict =
+  /** No `Origin` header, or the request's own origin: no CORS headers needed. */
+  | { kind: 'same' }
+  /** An allowed cross origin: answer with CORS headers for it. */
+  | { kind: 'cors'; origin: string }
+  /** Any other origin: 403 `forbidden_origin`. */
+  | { kind: 'forbidden'; origin: string };
+
+/** Methods a preflight is told about. */
+export const CORS_ALLOW_METHODS = 'GET, POST, DELETE, OPTIONS';
+/** Request headers a browser may send cross-origin. */
+export const CORS_ALLOW_HEADERS = 'authorization, content-type, last-event-id';
+/** Response headers a browser script may read cross-origin. */
+export const CORS_EXPOSE_HEADERS = 'retry-after, www-authenticate, x-run-id';
+/** How long a browser may cache a preflight, in seconds. */
+const CORS_MAX_AGE_SEC = '600';
+
+/** Decides whether `request`'s `Origin` may call the API. */
+export function checkOrigin(request: Request, allowed: ReadonlySet<string>): OriginVerdict {
+  const origin = request.headers.get('origin');
+  if (origin === null) return { kind: 'same' };
+  if (origin === new URL(request.url).origin) return { kind: 'same' };
+  if (allowed.has('*') || allowed.has(origin.toLowerCase())) return { kind: 'cors', origin };
+  return { kind: 'forbidden', origin };
+}
+
+/** The headers every answer carries for `verdict` (empty unless cross-origin allowed). */
+export function corsHeaders(verdict: OriginVerdict): Headers {
+  const headers = new Headers();
+  // Answers differ by Origin whenever some origins are allowed and others not.
+  headers.set('vary', 'origin');
+  if (verdict.kind === 'cors') {
+    headers.set('access-control-allow-origin', verdict.origin);
+    headers.set('access-control-expose-headers', CORS_EXPOSE_HEADERS);
+  }
+  return headers;
+}
+
+/** The 204 answer to a CORS preflight of an allowed origin. */
+export function preflightResponse(verdict: OriginVerdict, allow: readonly string[]): Response {
+  const headers = corsHeaders(verdict);
+  headers.set('allow', [...allow, 'OPTIONS'].join(', '));
+  if (verdict.kind === 'cors') {
+    headers.set('access-control-allow-methods', CORS_ALLOW_METHODS);
+    headers.set('access-control-allow-headers', CORS_ALLOW_HEADERS);
+    headers.set('access-control-max-age', CORS_MAX_AGE_SEC);
+  }
+  return new Response(null, { status: 204, headers });
+}
+
+/** `allowedOrigins` as a set of exact origins (`https://host[:port]`, or `'*'`). */
+export function normalizeOrigins(origins: readonly string[] | undefined): ReadonlySet<string> {
+  const set = new Set<string>();
+  for (const origin of origins ?? []) {
+    if (origin === '*') set.add('*');
+    else set.add(origin.trim().replace(/\/+$/, '').toLowerCase());
+  }
+  return set;
+}
