@@ -86,7 +86,11 @@ export async function streamTurn({
       }
       if (i > 0) await pause(res, turn, gone.signal);
       if (gone.signal.aborted) return;
-      if (!res.write(frame)) await Promise.race([once(res, 'drain'), untilAborted(gone.signal)]);
+      // `once` with a signal removes its listeners either way: a long turn
+      // into a slow reader must not pile abort listeners on `gone.signal`.
+      if (!res.write(frame)) {
+        await once(res, 'drain', { signal: gone.signal }).catch(() => undefined);
+      }
       if (delta) deltas++;
     }
     res.end();
