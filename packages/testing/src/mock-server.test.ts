@@ -190,6 +190,35 @@ describe('requests and credentials', () => {
     expect(second).toMatchObject({ method: 'GET', path: '/v1/nothing' });
   });
 
+  test('recordRequests: a number keeps only the last N requests, so memory stays bounded', async () => {
+    const mock = await start({ recordRequests: 5 });
+    for (let i = 0; i < 50; i++) {
+      const response = await fetch(`${mock.url}/v1/probe-${i}`);
+      await response.body?.cancel();
+      expect(mock.requests.length).toBeLessThanOrEqual(5);
+    }
+    expect(mock.requests.map((r) => r.path)).toEqual(
+      [45, 46, 47, 48, 49].map((i) => `/v1/probe-${i}`),
+    );
+  });
+
+  test('recordRequests: false keeps none, and requests are still answered', async () => {
+    const mock = await start({ script: [textTurn('one'), textTurn('two')], recordRequests: false });
+    const client = clientFor(mock);
+    for (const text of ['one', 'two']) {
+      const message = await client.messages
+        .stream({ model: MODEL, max_tokens: 10, messages: USER })
+        .finalMessage();
+      expect(message.content).toEqual([{ type: 'text', text }]);
+    }
+    expect(mock.requests).toEqual([]);
+  });
+
+  test('recordRequests: a negative or fractional count is refused', async () => {
+    await expect(startMockAnthropic({ recordRequests: -1 })).rejects.toThrow(RangeError);
+    await expect(startMockAnthropic({ recordRequests: 2.5 })).rejects.toThrow(/recordRequests/);
+  });
+
   test('a bearer token and an x-api-key are accepted; no credential is a 401 authentication_error', async () => {
     const mock = await start({ script: [textTurn('ok')] });
     const message = await clientFor(mock, { authToken: 'oauth-token' }).messages.create({

@@ -19,6 +19,22 @@ import type {
 import { validateMessagesRequest } from './validate-request.js';
 import { answerTurnOnce, streamTurn } from './write-turn.js';
 
+/** How many recorded requests to keep, from the `recordRequests` option. */
+function requestsToKeep(option: boolean | number | undefined): number {
+  if (option === undefined || option === true) return Infinity;
+  if (option === false) return 0;
+  if (
+    typeof option !== 'number' ||
+    !(Number.isInteger(option) || option === Infinity) ||
+    option < 0
+  ) {
+    throw new RangeError(
+      `recordRequests must be a boolean or a non-negative integer, got ${String(option)}`,
+    );
+  }
+  return option;
+}
+
 /**
  * Starts a scripted Anthropic Messages API server on `127.0.0.1` and a free
  * port. Point the real SDK at it with `baseURL: mock.url`.
@@ -31,7 +47,13 @@ export async function startMockAnthropic(
   options: MockAnthropicOptions = {},
 ): Promise<MockAnthropic> {
   const logger: MockLogger = options.logger ?? console;
+  const keep = requestsToKeep(options.recordRequests);
   const requests: RecordedRequest[] = [];
+  const record = (request: RecordedRequest) => {
+    if (keep === 0) return;
+    requests.push(request);
+    if (requests.length > keep) requests.splice(0, requests.length - keep);
+  };
   const cache = createPromptCache(options.cacheMinTokens ?? 0);
   const closing = new AbortController();
   // Every open stream listens on `closing` (one listener each, removed when it
@@ -176,7 +198,7 @@ export async function startMockAnthropic(
       } catch {
         body = undefined;
       }
-      requests.push({ method: req.method ?? 'GET', path, headers, body: body ?? raw, receivedAt });
+      record({ method: req.method ?? 'GET', path, headers, body: body ?? raw, receivedAt });
       if (req.method === 'POST' && path === '/v1/messages') {
         await handleMessages(req, res, raw, body, headers, requestId);
       } else if (req.method === 'POST' && path === '/v1/messages/count_tokens') {

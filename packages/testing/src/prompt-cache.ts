@@ -1,6 +1,9 @@
 import { sha256 } from './ids.js';
 import { estimateTokens } from './turn-events.js';
 
+/** Prefixes the simulated cache remembers at most. */
+export const DEFAULT_MAX_CACHED_PREFIXES = 10_000;
+
 /** Input token counts of one request. */
 export interface InputUsage {
   input_tokens: number;
@@ -12,6 +15,8 @@ export interface InputUsage {
 export interface PromptCache {
   /** Counts the request's input tokens and which of them were written to or read from the cache. */
   usageFor(body: unknown): InputUsage;
+  /** Prefixes remembered now. */
+  readonly size: number;
 }
 
 interface Segment {
@@ -59,10 +64,25 @@ function segments(body: Record<string, unknown>): Segment[] {
  * Creates the cache simulation: the prefix up to each `cache_control`
  * breakpoint is remembered; a later request with the same prefix reads it.
  * @param minTokens prefixes shorter than this are not cached (the real API's minimum is 1024+).
+ * @param maxEntries prefixes remembered at most; the least recently used go
+ *   first (the real cache expires entries too), so a server that runs for days
+ *   does not grow.
  */
-export function createPromptCache(minTokens = 0): PromptCache {
-  const cached = new Set<string>();
+export function createPromptCache(
+  minTokens = 0,
+  maxEntries = DEFAULT_MAX_CACHED_PREFIXES,
+): PromptCache {
+  // Insertion order is recency order: a hit is moved to the end.
+  const cached = new Map<string, true>();
+  const remember = (hash: string): void => {
+    cached.delete(hash);
+    cached.set(hash, true);
+    if (cached.size > maxEntries) cached.delete(cached.keys().next().value!);
+  };
   return {
+    get size() {
+      return cached.size;
+    },
     usageFor(body) {
       if (!isRecord(body))
         return { input_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
@@ -92,7 +112,7 @@ export function createPromptCache(minTokens = 0): PromptCache {
           break;
         }
       }
-      for (const b of breakpoints) cached.add(b.hash);
+      for (const b of breakpoints) remember(b.hash);
       return {
         input_tokens: Math.max(0, total - last.tokens),
         cache_creation_input_tokens: last.tokens - read,

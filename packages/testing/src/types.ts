@@ -163,6 +163,13 @@ export interface MockAnthropicOptions {
    * @default 0 (the real API's minimum is 1024 or more, depending on the model)
    */
   cacheMinTokens?: number;
+  /**
+   * Which requests `requests` keeps: `true` every one, `false` none, a number
+   * the last N (older ones are dropped as new ones arrive). A long-running
+   * server (the demo) passes `false` or a small number so memory stays bounded.
+   * @default true
+   */
+  recordRequests?: boolean | number;
   /** @default console */
   logger?: MockLogger;
 }
@@ -173,7 +180,7 @@ export interface MockAnthropic {
   url: string;
   /** The port the server listens on. */
   port: number;
-  /** Every request received, in order. */
+  /** The requests received, in order: every one, or the last ones `recordRequests` keeps. */
   requests: RecordedRequest[];
   /** Replaces the script (and resets the turn index for list scripts). */
   setScript(script: Script): void;

@@ -1,0 +1,1 @@
+export { createExpressDemoApp, startExpressDemo } from './express-demo.js';
