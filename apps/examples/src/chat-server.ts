@@ -91,8 +91,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     demoDelayMs: 30,
   });
   console.log(`chat server on ${url}/api${process.env.ANTHROPIC_API_KEY ? '' : ' (offline demo model)'}
-  TOKEN=$(curl -s -X POST ${url}/api/sessions | jq -r .token)   # also gives session_id
-  curl -s -X POST ${url}/api/sessions/<session_id>/runs -H "authorization: Bearer $TOKEN" \\
+  S=$(curl -s -X POST ${url}/api/sessions)       # { session_id, token }
+  SID=$(echo "$S" | jq -r .session_id); TOKEN=$(echo "$S" | jq -r .token)
+  curl -s -X POST ${url}/api/sessions/$SID/runs -H "authorization: Bearer $TOKEN" \\
     -H 'content-type: application/json' -d '{"message":"What is the weather? Use get_weather"}'
   curl -N "${url}/api/runs/<run_id>/events?access_token=$TOKEN"`);
   process.once('SIGINT', () => void close());

@@ -19,7 +19,7 @@ describe('RunParams.beforeEnd', () => {
       },
     });
     expect(seen?.closed).toBe(false);
-    expect(seen?.last).toBe((log.lastSeq()) - 1);
+    expect(seen?.last).toBe(log.lastSeq() - 1);
     expect(seen?.result).toEqual(result);
     expect(result.messages.at(-1)).toMatchObject({ role: 'assistant' });
   });

@@ -178,13 +178,16 @@ export function createMemorySessionStore(
       });
     },
 
-    prune({ idleBefore, maxSessions }: PruneOptions) {
+    prune({ idleBefore, maxSessions, excessIdleBefore = Infinity }: PruneOptions) {
       return settle(() => {
         const removed: string[] = [];
         let excess = sessions.size - maxSessions;
+        // Oldest activity first: stop at the first session neither rule removes.
         for (const [sessionId, slot] of sessions) {
-          const idle = slot.record.lastActiveAt < idleBefore;
-          if (!idle && excess <= 0) break;
+          const last = slot.record.lastActiveAt;
+          const idle = last < idleBefore;
+          const evictable = excess > 0 && last < excessIdleBefore;
+          if (!idle && !evictable) break;
           if (slot.record.activeRunId !== undefined) continue;
           remove(sessionId);
           removed.push(sessionId);
@@ -192,6 +195,10 @@ export function createMemorySessionStore(
         }
         return removed;
       });
+    },
+
+    countSessions() {
+      return settle(() => sessions.size);
     },
   };
 }

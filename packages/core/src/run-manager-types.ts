@@ -22,8 +22,16 @@ export interface RunManagerOptions {
   maxActiveRuns?: number;
   /** A session idle this long (no run started or ended) is forgotten. @default 86_400_000 (24 h) */
   sessionTtlMs?: number;
-  /** Sessions kept at most; beyond it the least recently active idle ones go. @default 10_000 */
+  /**
+   * Sessions kept at most. To make room for a new one, the least recently
+   * active session idle for `sessionEvictAfterMs` goes; when every session
+   * was active more recently, `createSession` throws `too_many_sessions`
+   * (so a flood of new sessions cannot push out people who are talking).
+   * @default 10_000
+   */
   maxSessions?: number;
+  /** See `maxSessions`. @default 3_600_000 (1 h), or `sessionTtlMs` when shorter */
+  sessionEvictAfterMs?: number;
   /** Longest user message accepted, in characters (`invalid_options` beyond). @default 100_000 */
   maxMessageChars?: number;
   /** Where failures of the store or of a run's start are reported. @default consoleLogger */
@@ -54,7 +62,11 @@ export type CancelAnswer = 'ok' | 'not_found' | 'already_ended';
  * free; `@claude-gateway/server` is a thin HTTP layer over it.
  */
 export interface RunManager {
-  /** Creates a session. */
+  /**
+   * Creates a session.
+   * @throws GatewayError `too_many_sessions` when `maxSessions` are held and
+   *   none has been idle for `sessionEvictAfterMs`.
+   */
   createSession(meta?: Record<string, unknown>): Promise<{ sessionId: string; createdAt: number }>;
   /** The session with its runs; `undefined` when unknown (or expired). */
   getSession(sessionId: string): Promise<SessionInfo | undefined>;

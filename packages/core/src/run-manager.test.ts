@@ -188,9 +188,10 @@ describe('createRunManager', () => {
     expect((await other.getRun(runId))?.state).toBe('cancelled');
   });
 
-  it('keeps what a failed run completed, and the next message joins its user turn', async () => {
+  it('leaves the history as it was when a run fails before the model answered', async () => {
     const { manager, mock } = await setup();
     const { sessionId } = await manager.createSession();
+    await readAll((await manager.startRun(sessionId, { message: 'hi' })).log);
     const { runId, log } = await manager.startRun(sessionId, { message: 'please fail' });
     expect((await readAll(log)).at(-1)?.event).toMatchObject({
       type: 'error',
@@ -198,19 +199,27 @@ describe('createRunManager', () => {
     });
     expect(await manager.getRun(runId)).toMatchObject({
       state: 'failed',
+      message: 'please fail',
       error: { code: 'invalid_request' },
     });
+    expect(await manager.getHistory(sessionId)).toHaveLength(2);
     await readAll((await manager.startRun(sessionId, { message: 'hello' })).log);
-    const sent = bodyOf(mock, 1).messages as { role: string; content: unknown }[];
-    expect(sent).toEqual([
-      {
-        role: 'user',
-        content: [
-          { type: 'text', text: 'please fail' },
-          { type: 'text', text: 'hello' },
-        ],
-      },
-    ]);
+    const sent = bodyOf(mock, 2).messages as { role: string; content: unknown }[];
+    expect(sent.map((m) => m.content)).toEqual(['hi', expect.anything(), 'hello']);
+  });
+
+  it('keeps the completed turns of a cancelled run; the next message joins its tool results', async () => {
+    const { manager, mock, blocking } = await setup();
+    const { sessionId } = await manager.createSession();
+    const { runId, log } = await manager.startRun(sessionId, { message: 'wait' });
+    await blocking.started;
+    await manager.cancel(runId);
+    await readAll(log);
+    await readAll((await manager.startRun(sessionId, { message: 'hello' })).log);
+    const sent = bodyOf(mock, 1).messages as { role: string; content: { type: string }[] }[];
+    expect(sent.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(sent[1]!.content.map((b) => b.type)).toContain('tool_use');
+    expect(sent[2]!.content.map((b) => b.type)).toEqual(['tool_result', 'text']);
   });
 
   it('refuses bad input and unknown sessions with codes', async () => {
@@ -246,14 +255,19 @@ describe('createRunManager', () => {
     expect(await manager.deleteSession(sessionId)).toBe(false);
   });
 
-  it('forgets idle sessions after sessionTtlMs and the oldest beyond maxSessions', async () => {
+  it('forgets idle sessions after sessionTtlMs, and makes room by evicting the longest idle', async () => {
     let clock = 1_000_000;
-    const { manager } = await setup({ sessionTtlMs: 1_000, maxSessions: 2, now: () => clock });
+    const { manager } = await setup({
+      sessionTtlMs: 1_000,
+      maxSessions: 2,
+      sessionEvictAfterMs: 300,
+      now: () => clock,
+    });
     const old = await manager.createSession();
     clock += 500;
     const middle = await manager.createSession();
     clock += 400;
-    await manager.createSession(); // a third: the oldest idle one goes
+    await manager.createSession(); // a third: the one idle for 300 ms or more goes
     expect(await manager.getSession(old.sessionId)).toBeUndefined();
     expect(await manager.getSession(middle.sessionId)).toBeDefined();
     clock += 1_001;
@@ -261,6 +275,25 @@ describe('createRunManager', () => {
     await expect(manager.startRun(middle.sessionId, { message: 'hi' })).rejects.toMatchObject({
       code: 'session_not_found',
     });
+  });
+
+  it('refuses a new session (too_many_sessions) rather than evict people active lately', async () => {
+    let clock = 1_000_000;
+    const { manager } = await setup({
+      maxSessions: 2,
+      sessionEvictAfterMs: 60_000,
+      now: () => clock,
+    });
+    const first = await manager.createSession();
+    const second = await manager.createSession();
+    clock += 59_000;
+    await expect(manager.createSession()).rejects.toMatchObject({ code: 'too_many_sessions' });
+    expect(await manager.getSession(first.sessionId)).toBeDefined();
+    expect(await manager.getSession(second.sessionId)).toBeDefined();
+    clock += 2_000; // the first two have now been idle long enough
+    await manager.createSession();
+    expect(await manager.getSession(first.sessionId)).toBeUndefined();
+    expect(await manager.getSession(second.sessionId)).toBeDefined();
   });
 
   it('close() cancels every active run, waits for them, and refuses new ones', async () => {

@@ -20,6 +20,8 @@ export const DEFAULT_MAX_ACTIVE_RUNS = 100;
 export const DEFAULT_SESSION_TTL_MS = 24 * 60 * 60_000;
 /** Default of `maxSessions`. */
 export const DEFAULT_MAX_SESSIONS = 10_000;
+/** Default of `sessionEvictAfterMs`: an hour. */
+export const DEFAULT_SESSION_EVICT_AFTER_MS = 60 * 60_000;
 /** Default of `maxMessageChars`. */
 export const DEFAULT_MAX_MESSAGE_CHARS = 100_000;
 
@@ -53,15 +55,22 @@ export function withUserMessage(
   return [...history.slice(0, -1), { role: 'user', content: blocks }];
 }
 
-function endOf(result: RunResult, endedAt: number): RunEnd {
+/**
+ * The record of a run's end. A run that failed or was cancelled before the
+ * model completed a turn leaves the history as it was: its message got no
+ * answer, and keeping it would make every later run resend it (a prompt that
+ * is too long would never recover). The run record still holds the message.
+ */
+function endOf(result: RunResult, endedAt: number, before: Anthropic.MessageParam[]): RunEnd {
   const error: ErrorPayload<RunErrorCode> | undefined = result.error;
+  const unanswered = error !== undefined && result.turns === 0;
   return {
     state: !error ? 'completed' : error.code === 'cancelled' ? 'cancelled' : 'failed',
     endedAt,
     ...(error ? { error: { code: error.code, message: error.message } } : {}),
     usage: result.usage,
     costUsd: result.costUsd,
-    history: result.messages,
+    history: unanswered ? before : result.messages,
   };
 }
 
@@ -100,6 +109,10 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
   );
   const maxSessions = positiveInteger('maxSessions', options.maxSessions ?? DEFAULT_MAX_SESSIONS);
+  const sessionEvictAfterMs = positiveInteger(
+    'sessionEvictAfterMs',
+    options.sessionEvictAfterMs ?? Math.min(DEFAULT_SESSION_EVICT_AFTER_MS, sessionTtlMs),
+  );
   const maxMessageChars = positiveInteger(
     'maxMessageChars',
     options.maxMessageChars ?? DEFAULT_MAX_MESSAGE_CHARS,
@@ -119,9 +132,16 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const isExpired = (lastActiveAt: number, activeRunId: string | undefined): boolean =>
     activeRunId === undefined && lastActiveAt < now() - sessionTtlMs;
 
+  // Makes room for one more session: expired ones go, and beyond the cap the
+  // least recently active that have been idle for `sessionEvictAfterMs`.
   const prune = async (): Promise<void> => {
+    const at = now();
     try {
-      await store.prune({ idleBefore: now() - sessionTtlMs, maxSessions });
+      await store.prune({
+        idleBefore: at - sessionTtlMs,
+        maxSessions: maxSessions - 1,
+        excessIdleBefore: at - sessionEvictAfterMs,
+      });
     } catch (error) {
       logger.warn('claude-gateway: pruning sessions failed', { error: errorMessage(error) });
     }
@@ -143,11 +163,13 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     runId: string,
     sessionId: string,
     log: EventLog,
-    messages: Anthropic.MessageParam[],
+    history: Anthropic.MessageParam[],
+    message: string,
     system: StartRunInput['system'],
     controller: AbortController,
   ): Promise<void> => {
     let recorded: RunEnd | undefined;
+    const messages = withUserMessage(history, message);
     return runner
       .run({
         messages,
@@ -158,14 +180,14 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         runId,
         beforeEnd: async (result) => {
           counted.delete(runId);
-          recorded = endOf(result, now());
+          recorded = endOf(result, now(), history);
           await record(runId, recorded);
         },
       })
       .then(async (result) => {
         // The terminal append itself can fail after beforeEnd: keep the record true.
         if (!recorded || recorded.error?.code !== result.error?.code) {
-          await record(runId, endOf(result, recorded?.endedAt ?? now()));
+          await record(runId, endOf(result, recorded?.endedAt ?? now(), history));
         }
       })
       .catch(async (error: unknown) => {
@@ -175,15 +197,17 @@ export function createRunManager(options: RunManagerOptions): RunManager {
           error: errorMessage(error),
         });
         const failure = { code: 'internal' as const, message: 'the run could not start' };
-        await log.close(failure).catch(() => undefined);
+        // Recorded first, as on every path: a reader that sees the end finds it recorded.
+        counted.delete(runId);
         await record(runId, {
           state: 'failed',
           endedAt: now(),
           error: failure,
           usage: emptyUsage(),
           costUsd: null,
-          history: messages,
+          history,
         });
+        await log.close(failure).catch(() => undefined);
       });
   };
 
@@ -230,13 +254,13 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       began = true;
       const history = await store.getHistory(sessionId);
       const log = await events.create(runId, { sessionId });
-      const messages = withUserMessage(history, message);
       const stop = unsubscribe;
       const done = launch(
         runId,
         sessionId,
         log,
-        messages,
+        history,
+        message,
         input.system ?? options.system,
         controller,
       ).finally(() => {
@@ -277,6 +301,14 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     },
 
     async createSession(meta) {
+      await prune();
+      // Everyone was active lately: refuse rather than push someone out.
+      if ((await store.countSessions()) >= maxSessions) {
+        throw new GatewayError(
+          'too_many_sessions',
+          `${maxSessions} sessions are in use; try again later`,
+        );
+      }
       const createdAt = now();
       const sessionId = crypto.randomUUID();
       await store.createSession({
@@ -285,7 +317,6 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         lastActiveAt: createdAt,
         ...(meta !== undefined ? { meta } : {}),
       });
-      await prune();
       return { sessionId, createdAt };
     },
 

@@ -54,8 +54,14 @@ export type BeginRunAnswer = 'ok' | 'run_active' | 'session_not_found';
 export interface PruneOptions {
   /** Sessions last active before this time (ms since the epoch) are removed. */
   idleBefore: number;
-  /** Beyond this many sessions, the least recently active are removed. */
+  /** Beyond this many sessions, the least recently active idle ones are removed. */
   maxSessions: number;
+  /**
+   * For the excess over `maxSessions`, only sessions last active before this
+   * time are removed, so a burst of new sessions cannot push out people who
+   * were just talking. @default no limit
+   */
+  excessIdleBefore?: number;
 }
 
 /**
@@ -78,7 +84,8 @@ export interface PruneOptions {
  * - `requestCancel(runId)` reaches every `onCancel(runId)` listener, on any
  *   instance sharing the store; a listener added later is not called for an
  *   earlier request (the manager subscribes before it starts the run).
- * - `prune` never removes a session with an active run.
+ * - `prune` never removes a session with an active run, nor, for the excess
+ *   over `maxSessions`, one active since `excessIdleBefore`.
  */
 export interface SessionStore {
   /** Stores a new session. @throws GatewayError `invalid_options` when the id is taken. */
@@ -101,4 +108,6 @@ export interface SessionStore {
   onCancel(runId: string, listener: () => void): Promise<() => Promise<void>>;
   /** Removes idle sessions and the excess over `maxSessions`; resolves with the removed ids. */
   prune(options: PruneOptions): Promise<string[]>;
+  /** How many sessions the store holds. */
+  countSessions(): Promise<number>;
 }

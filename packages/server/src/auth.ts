@@ -26,7 +26,9 @@ export interface Authenticator {
 /** The bearer token of `request` (header first, then `?access_token=` when allowed). */
 export function bearerToken(request: Request, allowQueryToken: boolean): string | undefined {
   const header = request.headers.get('authorization');
-  if (header !== null) {
+  // Another scheme (a proxy's `Basic`, sent by the browser on its own) is not
+  // ours: it neither counts as a token nor hides `?access_token=`.
+  if (header !== null && /^Bearer\s/i.test(header)) {
     const found = /^Bearer\s+(\S+)\s*$/i.exec(header);
     return found?.[1];
   }
@@ -40,6 +42,9 @@ function jwtAuthenticator(
   ttlSec: number,
   logger: Logger,
 ): Authenticator {
+  if (typeof secret !== 'string' && !(secret instanceof Uint8Array)) {
+    throw new GatewayError('invalid_options', 'auth.jwtSecret must be a string or a Uint8Array');
+  }
   const key = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret;
   if (key.byteLength === 0) throw new GatewayError('invalid_options', 'auth.jwtSecret is empty');
   if (!Number.isInteger(ttlSec) || ttlSec <= 0) {
@@ -102,7 +107,13 @@ export function createAuthenticator(auth: GatewayAuth, logger: Logger): Authenti
       async authenticate(request) {
         const result = await custom(request);
         if (result === null || typeof result !== 'object') return null;
-        return typeof result.sessionId === 'string' ? { sessionId: result.sessionId } : {};
+        // Fail closed: every session only when asked for explicitly; a
+        // `sessionId` that a lookup left undefined is a refusal, not a pass.
+        if (typeof result.sessionId === 'string' && result.sessionId !== '') {
+          return { sessionId: result.sessionId };
+        }
+        if (result.allSessions === true && !('sessionId' in result)) return {};
+        return null;
       },
       issueToken: () => Promise.resolve(null),
     };

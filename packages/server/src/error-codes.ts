@@ -21,6 +21,7 @@ export const HTTP_ERROR_CODES = [
   'payload_too_large',
   'unsupported_media_type',
   'too_many_runs',
+  'too_many_sessions',
   'internal',
 ] as const;
 
@@ -52,6 +53,7 @@ export const ERROR_STATUS: Readonly<Record<HttpErrorCode, number>> = Object.free
   payload_too_large: 413,
   unsupported_media_type: 415,
   too_many_runs: 429,
+  too_many_sessions: 429,
   internal: 500,
 });
 

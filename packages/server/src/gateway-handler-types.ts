@@ -12,13 +12,18 @@ export interface JwtAuthOptions {
   tokenTtlSec?: number;
 }
 
-/** What a custom {@link CustomAuthOptions.authenticate} says about a request. */
+/**
+ * What a custom {@link CustomAuthOptions.authenticate} says about a request:
+ * `{ sessionId }` (that session and its runs only) or `{ allSessions: true }`
+ * (every session and run: an operator, a single-user app). Anything else —
+ * `{}`, or a `sessionId` that is not a non-empty string (a lookup that found
+ * nothing) — is refused with 401, so a mistake fails closed.
+ */
 export interface AuthResult {
-  /**
-   * The one session this request may use. Without it the request may use
-   * every session and run (an operator, a single-user app).
-   */
+  /** The one session this request may use. */
   sessionId?: string;
+  /** Every session and run; must come without `sessionId`. */
+  allSessions?: boolean;
 }
 
 /** Your own auth in place of JWTs (cookies, an API gateway's header...). */
@@ -49,7 +54,9 @@ export interface GatewayHandlerOptions {
    *   that opens that session and its runs, and nothing else.
    * - `{ authenticate }`: your own check; see {@link CustomAuthOptions}.
    * - `false`: no auth at all (local development); every session and run is
-   *   open to anyone, and a warning is logged once.
+   *   open to anyone, and a warning is logged once. Only requests addressed
+   *   to a loopback host (`localhost`, `127.0.0.1`, `[::1]`) are served
+   *   (403 `forbidden_origin` otherwise), which stops DNS-rebinding pages.
    */
   auth: GatewayAuth;
   /** Path prefix of every route. `''` serves at the root. @default '/api' */

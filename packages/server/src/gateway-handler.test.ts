@@ -115,7 +115,7 @@ describe('createGatewayHandler', () => {
     expect(claims.exp).toBeLessThanOrEqual(now + 61);
   });
 
-  it('uses a custom authenticate: null is 401, a sessionId limits access, no token is issued', async () => {
+  it('uses a custom authenticate: null is 401, a sessionId limits access, no token is issued, it fails closed', async () => {
     const seen: string[] = [];
     const state: { allowed?: string } = {};
     fixture = await createFixture({
@@ -125,7 +125,10 @@ describe('createGatewayHandler', () => {
             seen.push(new URL(request.url).pathname);
             const key = request.headers.get('x-user');
             if (key === null) return Promise.resolve(null);
-            return Promise.resolve(key === 'admin' ? {} : { sessionId: state.allowed });
+            if (key === 'sloppy') return Promise.resolve({});
+            return Promise.resolve(
+              key === 'admin' ? { allSessions: true } : { sessionId: state.allowed },
+            );
           },
         },
       },
@@ -139,6 +142,12 @@ describe('createGatewayHandler', () => {
     const other = (await (
       await handler(post('/api/sessions', null, { 'x-user': 'admin' }))
     ).json()) as { session_id: string };
+    // A lookup that found nothing ({ sessionId: undefined }) and a bare {} are refusals.
+    const as = (user: string, id: string) =>
+      handler(new Request(`${BASE}/api/sessions/${id}`, { headers: { 'x-user': user } }));
+    expect((await as('user', mine.session_id)).status).toBe(401);
+    expect((await as('sloppy', mine.session_id)).status).toBe(401);
+    expect((await as('admin', other.session_id)).status).toBe(200);
     state.allowed = mine.session_id;
     const get = (id: string) =>
       handler(new Request(`${BASE}/api/sessions/${id}`, { headers: { 'x-user': 'user' } }));

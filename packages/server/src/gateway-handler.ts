@@ -2,7 +2,13 @@ import { GatewayError, consoleLogger, errorMessage } from '@claude-gateway/core'
 import { createAuthenticator } from './auth.js';
 import type { GatewayHandler, GatewayHandlerOptions } from './gateway-handler-types.js';
 import { HttpError, errorJson, toHttpError } from './http-error.js';
-import { checkOrigin, corsHeaders, normalizeOrigins, preflightResponse } from './origin.js';
+import {
+  checkOrigin,
+  corsHeaders,
+  isLoopbackHost,
+  normalizeOrigins,
+  preflightResponse,
+} from './origin.js';
 import { DEFAULT_MAX_BODY_BYTES, discardBody } from './read-body.js';
 import { ROUTE_HANDLERS, type RouteContext } from './route-handlers.js';
 import { DEFAULT_BASE_PATH, matchRoute, normalizeBasePath, stripBasePath } from './routes.js';
@@ -52,6 +58,8 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
   const logger = options.logger ?? consoleLogger;
   const basePath = normalizeBasePath(options.basePath ?? DEFAULT_BASE_PATH);
   const origins = normalizeOrigins(options.allowedOrigins);
+  // Without auth, a DNS-rebinding page must not reach a developer's server.
+  const loopbackOnly = options.auth === false;
   const ctx: RouteContext = {
     runs: options.runs,
     approvals: options.approvals,
@@ -88,6 +96,12 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
       if (verdict.kind === 'forbidden') {
         throw new HttpError('forbidden_origin', `origin ${verdict.origin} is not allowed`);
       }
+      if (loopbackOnly && !isLoopbackHost(request)) {
+        throw new HttpError(
+          'forbidden_origin',
+          'auth: false serves loopback hosts only (localhost, 127.0.0.1, [::1])',
+        );
+      }
       response = await route(request, headers);
     } catch (error) {
       const known = toHttpError(error);
@@ -95,7 +109,8 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
       else {
         logger.error('server: request failed', {
           method: request.method,
-          url: request.url,
+          // The path only: the query may carry `access_token`.
+          path: new URL(request.url).pathname,
           error: errorMessage(error),
           stack: error instanceof Error ? error.stack : undefined,
         });

@@ -22,6 +22,8 @@ export class HttpError extends Error {
 
 /** Seconds a client is told to wait after `too_many_runs`. */
 export const TOO_MANY_RUNS_RETRY_AFTER_SEC = 1;
+/** Seconds a client is told to wait after `too_many_sessions`. */
+export const TOO_MANY_SESSIONS_RETRY_AFTER_SEC = 60;
 
 /**
  * The answer for something thrown while handling a request: an `HttpError`
@@ -41,6 +43,10 @@ export function toHttpError(error: unknown): HttpError | undefined {
     case 'too_many_runs':
       return new HttpError(error.code, error.message, {
         'retry-after': String(TOO_MANY_RUNS_RETRY_AFTER_SEC),
+      });
+    case 'too_many_sessions':
+      return new HttpError(error.code, error.message, {
+        'retry-after': String(TOO_MANY_SESSIONS_RETRY_AFTER_SEC),
       });
     case 'invalid_options':
       // The manager's word for bad input (an empty or oversized message).

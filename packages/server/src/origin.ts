@@ -16,11 +16,33 @@ export const CORS_EXPOSE_HEADERS = 'retry-after, www-authenticate, x-run-id';
 /** How long a browser may cache a preflight, in seconds. */
 const CORS_MAX_AGE_SEC = '600';
 
+/**
+ * Whether `origin` is the request's own. Behind a proxy that ends TLS and
+ * keeps `Host`, the request arrives as `http:` while the page's origin is
+ * `https:` on the same host: that counts as the same origin (the reverse, an
+ * `http:` page calling an `https:` server, does not).
+ */
+function isSameOrigin(origin: string, requestUrl: string): boolean {
+  const own = new URL(requestUrl);
+  if (origin === own.origin) return true;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (own.protocol !== 'http:' || parsed.protocol !== 'https:') return false;
+  // `Host` without a port means the scheme's default port on the page's side.
+  const ownPort = own.port === '' ? '443' : own.port;
+  const pagePort = parsed.port === '' ? '443' : parsed.port;
+  return parsed.hostname === own.hostname && pagePort === ownPort;
+}
+
 /** Decides whether `request`'s `Origin` may call the API. */
 export function checkOrigin(request: Request, allowed: ReadonlySet<string>): OriginVerdict {
   const origin = request.headers.get('origin');
   if (origin === null) return { kind: 'same' };
-  if (origin === new URL(request.url).origin) return { kind: 'same' };
+  if (isSameOrigin(origin, request.url)) return { kind: 'same' };
   if (allowed.has('*') || allowed.has(origin.toLowerCase())) return { kind: 'cors', origin };
   return { kind: 'forbidden', origin };
 }
@@ -57,4 +79,16 @@ export function normalizeOrigins(origins: readonly string[] | undefined): Readon
     else set.add(origin.trim().replace(/\/+$/, '').toLowerCase());
   }
   return set;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Whether the request was addressed to a loopback host. With `auth: false`
+ * only those are served: a page on another site that rebinds its own DNS name
+ * to 127.0.0.1 is same-origin by every header it sends, but its `Host` is
+ * its own name.
+ */
+export function isLoopbackHost(request: Request): boolean {
+  return LOOPBACK_HOSTS.has(new URL(request.url).hostname);
 }

@@ -143,8 +143,11 @@ async function events(ctx: RouteContext, call: RouteCall): Promise<Response> {
   const afterSeq = parseLastEventId(call.request) ?? 0;
   const log = await ctx.runs.openLog(call.id);
   if (!log) throw new HttpError('run_not_found', "the run's events are no longer held");
+  // `closed` first: once it is true, `lastSeq()` is final. Read the other
+  // way round, a run ending in between would look finished at a stale seq.
+  const closed = log.closed;
   const last = await log.lastSeq();
-  if (log.closed && afterSeq >= last) {
+  if (closed && afterSeq >= last) {
     // Nothing more will come: 204 tells an EventSource to stop reconnecting.
     return new Response(null, { status: 204, headers: call.headers });
   }

@@ -279,6 +279,18 @@ export function describeSessionStoreContract(name: string, setup: SessionStoreCo
       expect(await store.getSession(busy)).toBeDefined();
     });
 
+    it('evicts for the excess only sessions idle since excessIdleBefore, and counts sessions', async () => {
+      expect(await store.countSessions()).toBe(0);
+      const older = await newSession(1_000);
+      const newer = await newSession(5_000);
+      expect(await store.countSessions()).toBe(2);
+      expect(await store.prune({ idleBefore: 0, maxSessions: 0, excessIdleBefore: 3_000 })).toEqual(
+        [older],
+      );
+      expect(await store.getSession(newer)).toBeDefined();
+      expect(await store.countSessions()).toBe(1);
+    });
+
     it('counts a run start or end as activity when pruning', async () => {
       const sessionId = await newSession(1_000);
       const run = runRecord(sessionId, { startedAt: 8_000 });
