@@ -77,19 +77,35 @@ function parseMessage(block: string): LogEntry | undefined {
   return { seq: Number(id), timestamp: 0, event };
 }
 
+/** Options of {@link readRun}. */
+export interface ReadRunOptions {
+  /** Sent as `Last-Event-ID`: the stream resumes after this seq. @default none (from the start) */
+  lastEventId?: number;
+  /**
+   * Called for each entry as it arrives (it may post an approval meanwhile).
+   * Answering `'cut'` drops the connection at once, as a network cut would.
+   */
+  onEntry?: (entry: LogEntry) => void | 'cut' | Promise<void | 'cut'>;
+}
+
 /**
  * Reads `GET /api/runs/:id/events` until the server ends the stream (after
- * the terminal event), calling `onEntry` for each entry as it arrives (it
- * may post an approval meanwhile). Resolves with every entry.
+ * the terminal event) or `onEntry` cuts it. Resolves with every entry read.
  */
-export async function followRun(
+export async function readRun(
   baseUrl: string,
   session: TestSession,
   runId: string,
-  onEntry: (entry: LogEntry) => void | Promise<void> = () => {},
+  options: ReadRunOptions = {},
 ): Promise<LogEntry[]> {
+  const cut = new AbortController();
   const response = await fetch(`${baseUrl}/api/runs/${runId}/events`, {
-    headers: { authorization: `Bearer ${session.token}`, accept: 'text/event-stream' },
+    headers: {
+      authorization: `Bearer ${session.token}`,
+      accept: 'text/event-stream',
+      ...(options.lastEventId !== undefined && { 'last-event-id': String(options.lastEventId) }),
+    },
+    signal: cut.signal,
   });
   if (response.status !== 200 || !response.body) {
     throw new Error(`events: HTTP ${response.status}: ${await response.text()}`);
@@ -106,13 +122,30 @@ export async function followRun(
     while ((end = buffer.indexOf('\n\n')) !== -1) {
       const entry = parseMessage(buffer.slice(0, end));
       buffer = buffer.slice(end + 2);
-      if (entry) {
-        entries.push(entry);
-        await onEntry(entry);
+      if (!entry) continue;
+      entries.push(entry);
+      if ((await options.onEntry?.(entry)) === 'cut') {
+        cut.abort();
+        await reader.cancel().catch(() => undefined);
+        return entries;
       }
     }
   }
   return entries;
+}
+
+/**
+ * Reads `GET /api/runs/:id/events` until the server ends the stream (after
+ * the terminal event), calling `onEntry` for each entry as it arrives (it
+ * may post an approval meanwhile). Resolves with every entry.
+ */
+export function followRun(
+  baseUrl: string,
+  session: TestSession,
+  runId: string,
+  onEntry: (entry: LogEntry) => void | Promise<void> = () => {},
+): Promise<LogEntry[]> {
+  return readRun(baseUrl, session, runId, { onEntry });
 }
 
 /** The events of one type among `entries`. */

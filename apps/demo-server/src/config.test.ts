@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { DEFAULT_MODEL, loadConfig, resolveConfig } from './config.js';
+import { DEFAULT_MODEL, loadConfig, redactRedisUrl, resolveConfig } from './config.js';
 
 let dir: string;
 let warnings: string[];
@@ -28,6 +28,8 @@ test('defaults: port 3000 on loopback, the default model, MCP on, a random JWT s
   expect(config.mcpJsonPath).toBeUndefined();
   expect(config.claudeConfigPath).toBeUndefined();
   expect(config.sandboxDir).toBeUndefined();
+  expect(config.redisUrl).toBeUndefined();
+  expect(config.redisPrefix).toBe('cg-demo:');
   expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
   expect(warnings).toEqual([expect.stringContaining('GATEWAY_JWT_SECRET')]);
   expect(loadConfig({ INIT_CWD: dir }, { logger, homeDir: dir }).jwtSecret).not.toBe(
@@ -53,6 +55,8 @@ test('every variable is read', async () => {
       DEMO_MCP: '0',
       DEMO_SANDBOX_DIR: join(dir, 'sandbox'),
       DEMO_APPROVAL_TIMEOUT_MS: '5000',
+      REDIS_URL: 'redis://:pw@127.0.0.1:6390/2',
+      REDIS_PREFIX: 'mine:',
       INIT_CWD: dir,
     },
     { logger, homeDir: dir },
@@ -72,6 +76,8 @@ test('every variable is read', async () => {
     claudeConfigPath: join(dir, '.claude.json'),
     sandboxDir: join(dir, 'sandbox'),
     approvalTimeoutMs: 5000,
+    redisUrl: 'redis://:pw@127.0.0.1:6390/2',
+    redisPrefix: 'mine:',
   });
   expect(warnings).toEqual([]);
   // An empty variable turns a config file off.
@@ -96,6 +102,27 @@ test('malformed values are refused with a message naming the variable', () => {
     expect.objectContaining({ code: 'invalid_options' }),
   );
   expect(() => loadConfig({ ...env, DEMO_MCP: 'maybe' }, { logger })).toThrow(/DEMO_MCP/);
+  expect(() => loadConfig({ ...env, REDIS_URL: 'localhost:6379' }, { logger })).toThrow(
+    expect.objectContaining({
+      code: 'invalid_options',
+      message: expect.stringMatching(/REDIS_URL/),
+    }),
+  );
+  // The message never shows a password.
+  expect(() =>
+    loadConfig({ ...env, REDIS_URL: 'http://:hunter2@example.com' }, { logger }),
+  ).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
+  expect(
+    loadConfig({ ...env, REDIS_URL: 'rediss://cache.example:6380' }, { logger }).redisUrl,
+  ).toBe('rediss://cache.example:6380');
+});
+
+test('redactRedisUrl hides the password and anything that is not a URL', () => {
+  expect(redactRedisUrl('redis://user:hunter2@cache.example:6379/0')).toBe(
+    'redis://user:***@cache.example:6379/0',
+  );
+  expect(redactRedisUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+  expect(redactRedisUrl('not a url with hunter2')).toBe('***');
 });
 
 test('resolveConfig fills in defaults and ignores undefined fields', () => {

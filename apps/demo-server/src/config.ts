@@ -47,6 +47,16 @@ export interface DemoConfig {
   sandboxDir?: string;
   /** How long a gated call waits for a person before it is denied. @default 300000 (5 min) */
   approvalTimeoutMs: number;
+  /**
+   * Keep sessions, runs, their events and approvals in this Redis
+   * (`redis://host:6379/0`, `rediss://` for TLS) instead of in memory, so
+   * several demo instances share them. Give them one `jwtSecret` (a token
+   * from one is then accepted by the others) and one `sandboxDir`.
+   * @default none (memory: one process)
+   */
+  redisUrl?: string;
+  /** Prefix of every Redis key and channel the demo uses (with `redisUrl`). @default 'cg-demo:' */
+  redisPrefix: string;
   /** Where warnings and errors go. @default console */
   logger?: Logger;
 }
@@ -62,6 +72,7 @@ export const DEMO_DEFAULTS = {
   maxSessions: 1000,
   mcp: true,
   approvalTimeoutMs: 300_000,
+  redisPrefix: 'cg-demo:',
 } as const;
 
 /** A random HS256 key (tokens stop working when the process restarts). */
@@ -118,6 +129,40 @@ function envFlag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   throw new GatewayError('invalid_options', `${name} must be 0 or 1, got "${raw}"`);
+}
+
+/** `REDIS_URL`: a `redis://` or `rediss://` URL, or none. */
+function envRedisUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = envString(env, 'REDIS_URL');
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    throw new GatewayError(
+      'invalid_options',
+      `REDIS_URL must be a redis:// or rediss:// URL with a host, got "${redactRedisUrl(raw)}"`,
+    );
+  }
+  return raw;
+}
+
+/**
+ * A Redis URL fit to print: its password replaced by `***`.
+ * Something that is not a URL is replaced whole, since it may hold one.
+ */
+export function redactRedisUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return '***';
+  }
+  if (url.password !== '') url.password = '***';
+  return url.toString();
 }
 
 /**
@@ -193,6 +238,8 @@ export function loadConfig(
       DEMO_DEFAULTS.approvalTimeoutMs,
       { min: 1000, max: 86_400_000 },
     ),
+    redisUrl: envRedisUrl(env),
+    redisPrefix: envString(env, 'REDIS_PREFIX') ?? DEMO_DEFAULTS.redisPrefix,
     logger,
   });
 }

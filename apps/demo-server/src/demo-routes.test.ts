@@ -39,6 +39,8 @@ test('/demo/info without MCP: local tools only, no MCP servers, no MCP prompt', 
   expect(response?.headers.get('content-type')).toBe('application/json; charset=utf-8');
   const info = (await response?.json()) as ReturnType<Demo['info']>;
   expect(info.mcp).toEqual([]);
+  expect(info.store).toBe('memory');
+  expect(demo.store.description).toMatch(/^memory/);
   expect(info.tools.map((t) => t.name)).toEqual([
     'get_weather',
     'get_time',

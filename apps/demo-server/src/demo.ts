@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import {
   consoleLogger,
   createAgentRunner,
-  createMemoryEventStore,
   createRunManager,
   errorMessage,
   type RunManager,
@@ -22,6 +21,7 @@ import { createGatewayHandler, type GatewayHandler } from '@claude-gateway/serve
 import { createDemoModel, startMockAnthropic, type MockAnthropic } from '@claude-gateway/testing';
 import type { DemoConfig } from './config.js';
 import { createDemoMcp } from './demo-mcp.js';
+import { openDemoStores, type DemoStoreKind } from './demo-stores.js';
 import { createDemoTools, demoPrompts, type DemoPrompt } from './demo-tools.js';
 import { createSandbox, type Sandbox } from './sandbox.js';
 
@@ -59,6 +59,8 @@ export interface DemoInfo {
   mcp: DemoMcpInfo[];
   sandbox_dir: string;
   prompts: DemoPrompt[];
+  /** Where sessions, runs, events and approvals live: this process, or a Redis shared by instances. */
+  store: DemoStoreKind;
 }
 
 /** Everything the demo runs, ready to be mounted by an HTTP framework. */
@@ -75,6 +77,8 @@ export interface Demo {
   runs: RunManager;
   /** Decides gated calls. */
   approvals: ApprovalBroker;
+  /** Where sessions, runs, events and approvals live (`description` is a line for a person, password hidden). */
+  store: { kind: DemoStoreKind; description: string };
   /** The MCP manager, when MCP is on. */
   mcp?: McpClientManager;
   /**
@@ -124,6 +128,11 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
     }
     const sandbox = createSandbox(sandboxDir);
 
+    // Memory, or Redis (REDIS_URL) shared with other instances. Opened before
+    // MCP and the model so that a Redis that does not answer fails the start early.
+    const stores = await openDemoStores(config, logger);
+    cleanups.push(() => stores.close());
+
     const offline = config.anthropicApiKey === undefined;
     let mock: MockAnthropic | undefined;
     if (offline) {
@@ -166,7 +175,11 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
         )
       : Promise.resolve([]);
 
-    const approvals = createApprovalBroker({ timeoutMs: config.approvalTimeoutMs });
+    const approvals = createApprovalBroker({
+      timeoutMs: config.approvalTimeoutMs,
+      ...(stores.approvals && { store: stores.approvals }),
+      logger,
+    });
     const runner = createAgentRunner({
       ...(mock
         ? { apiKey: 'offline-demo', baseURL: mock.url }
@@ -184,13 +197,10 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
       }),
       logger,
     });
-    // Finished runs' events live as long as their conversation, so a reloaded
-    // page can always rebuild it (the store's default is 10 minutes).
-    const events = createMemoryEventStore({ closedTtlMs: config.sessionTtlMs });
-    cleanups.push(() => Promise.resolve(events.dispose()));
     const runs = createRunManager({
       runner,
-      events,
+      events: stores.events,
+      ...(stores.sessions && { sessions: stores.sessions }),
       system: SYSTEM_PROMPT,
       maxActiveRuns: config.maxActiveRuns,
       sessionTtlMs: config.sessionTtlMs,
@@ -200,7 +210,7 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
     const streams = new AbortController();
     // Steps run last-pushed first: runs end (their logs get a terminal event),
     // open streams get a moment to deliver it and are then ended, and only
-    // then do the event store, MCP, the model and the sandbox go.
+    // then do MCP, the model, the stores and the sandbox go.
     cleanups.push(async () => {
       await delay(STREAM_GRACE_MS);
       streams.abort();
@@ -231,6 +241,7 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
       sandbox,
       runs,
       approvals,
+      store: { kind: stores.kind, description: stores.description },
       ...(mcp && { mcp }),
       mcpReady,
       info: () => ({
@@ -253,6 +264,7 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
         })),
         sandbox_dir: sandbox.dir,
         prompts,
+        store: stores.kind,
       }),
       close: () => (closing ??= cleanUp()),
     };

@@ -72,8 +72,10 @@ export async function runDemoMain(
   for (const signal of SHUTDOWN_SIGNALS) process.on(signal, stop);
 
   let running: RunningDemo;
+  let config: DemoConfig;
   try {
-    starting = start(loadConfig(options.env ?? process.env, { logger }));
+    config = loadConfig(options.env ?? process.env, { logger });
+    starting = start(config);
     running = await starting;
   } catch (error) {
     logger.error(`claude-gateway demo: could not start: ${errorMessage(error)}`);
@@ -88,6 +90,12 @@ export async function runDemoMain(
       : `model: ${info.model} (Claude API)`,
   );
   print(`sandbox folder: ${info.sandbox_dir}`);
+  print(`store: ${running.demo.store.description}`);
+  if (config.redisUrl !== undefined && config.sandboxDir === undefined) {
+    print(
+      'note: with several instances, give them one DEMO_SANDBOX_DIR: a tool runs on the instance that started the run',
+    );
+  }
   print(`open ${running.url} and try the one-click prompts; Ctrl-C stops the server`);
   void running.demo.mcpReady.then((status) => {
     if (!stopping) for (const line of describeMcp(status)) print(line);
