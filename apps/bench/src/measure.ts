@@ -1,38 +1,48 @@
-/** Median wall time of `fn` over `runs` runs, after one warm-up. */
-export async function medianMs(fn: () => Promise<void> | void, runs = 7): Promise<number> {
-  await fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await fn();
-    times.push(performance.now() - start);
+import { fetchJson } from './http-client.js';
+
+/** The median of `values` (the lower middle for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+}
+
+/** A percentile (0–100) of `values`, nearest rank. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(0, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[rank] ?? Number.NaN;
+}
+
+/** Server CPU time (user + system, µs) spent while `work` runs. */
+export async function serverCpu(server: string, work: () => Promise<unknown>): Promise<number> {
+  const before = await fetchJson<{ cpuUs: number }>(`${server}/cpu`);
+  await work();
+  const after = await fetchJson<{ cpuUs: number }>(`${server}/cpu`);
+  return after.cpuUs - before.cpuUs;
+}
+
+/** Server heap after a forced GC (bytes). */
+export async function serverHeap(server: string): Promise<{ heap: number; rss: number }> {
+  return fetchJson<{ heap: number; rss: number }>(`${server}/gc`, 'POST');
+}
+
+/**
+ * Runs each contender `warmups` times (JIT), then `rounds` interleaved rounds
+ * (a, b, c, a, b, c, ...), so a change in machine load hits all of them
+ * alike; returns each one's median.
+ */
+export async function interleavedMedians<K extends string>(
+  contenders: Record<K, () => Promise<number>>,
+  rounds: number,
+  warmups = 1,
+): Promise<Record<K, { median: number; samples: number[] }>> {
+  const keys = Object.keys(contenders) as K[];
+  for (let i = 0; i < warmups; i++) for (const key of keys) await contenders[key]();
+  const samples = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let round = 0; round < rounds; round++) {
+    for (const key of keys) samples[key].push(await contenders[key]());
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
-}
-
-/** Heap bytes retained by what `build` returns, measured around a forced GC. */
-export function retainedBytes(build: () => unknown): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('run with --expose-gc');
-  gc();
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  const kept = build();
-  gc();
-  const after = process.memoryUsage().heapUsed;
-  // Keep `kept` alive until after the measurement.
-  if (kept === Symbol.for('never')) console.log(kept);
-  return after - before;
-}
-
-export function report(name: string, value: number, floor: number, unit: string, target: number) {
-  const ratio = value / floor;
-  const verdict = ratio <= target ? 'ok' : 'OVER TARGET';
-  console.log(
-    `${name.padEnd(44)} ${value.toFixed(2).padStart(10)} ${unit.padEnd(6)} floor ${floor
-      .toFixed(2)
-      .padStart(9)}  ratio ${ratio.toFixed(2).padStart(6)}  (target ≤ ${target})  ${verdict}`,
-  );
-  return ratio <= target;
+  return Object.fromEntries(
+    keys.map((k) => [k, { median: median(samples[k]), samples: samples[k] }]),
+  ) as Record<K, { median: number; samples: number[] }>;
 }

@@ -1,6 +1,13 @@
 import { GatewayError, isRunErrorCode, settle, type ErrorPayload } from './errors.js';
 import { isTerminalEvent, type GatewayEvent } from './events.js';
-import type { EventLog, LogEntry, ReadOptions, RunMeta } from './event-log-types.js';
+import type {
+  EventLog,
+  LogEntry,
+  ReadBatchesOptions,
+  ReadOptions,
+  RunMeta,
+} from './event-log-types.js';
+import { onSharedAbort } from './shared-abort.js';
 
 /** Default of `maxEntries`: entries held per log before the oldest are dropped. */
 export const DEFAULT_MAX_ENTRIES = 50_000;
@@ -22,6 +29,20 @@ export interface EventLogOptions {
   /** Called once when the log closes (the store uses it for eviction). */
   onClose?: (log: EventLog) => void;
 }
+
+/** Default `maxBatch` of {@link EventLog.readBatches}. */
+const DEFAULT_MAX_BATCH = 512;
+
+/**
+ * Runs `fn` once the current burst of synchronous work and promise jobs is
+ * over: `process.nextTick` in Node (it runs after the microtask queue
+ * drains), a microtask elsewhere. Batch readers are woken this way, so a run
+ * appending a whole network chunk of deltas wakes them once, not per delta.
+ */
+const afterBurst: (fn: () => void) => void =
+  typeof globalThis.process?.nextTick === 'function'
+    ? (fn) => globalThis.process.nextTick(fn)
+    : (fn) => queueMicrotask(fn);
 
 const INTERNAL_END: ErrorPayload = {
   code: 'internal',
@@ -45,6 +66,9 @@ class MemoryEventLogImpl implements MemoryEventLog {
   #firstSeq = 1;
   // One resolver per waiting reader; removed as soon as it is woken or aborted.
   readonly #waiters = new Set<() => void>();
+  // Waiting batch readers, woken together once a burst of appends is over.
+  readonly #batchWaiters = new Set<() => void>();
+  #batchWakeScheduled = false;
 
   constructor(options: EventLogOptions) {
     const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
@@ -64,7 +88,7 @@ class MemoryEventLogImpl implements MemoryEventLog {
 
   /** Readers currently waiting for an entry (for leak checks). */
   get waitingReaders(): number {
-    return this.#waiters.size;
+    return this.#waiters.size + this.#batchWaiters.size;
   }
 
   /** The oldest seq still held. */
@@ -103,27 +127,44 @@ class MemoryEventLogImpl implements MemoryEventLog {
   }
 
   #wake(): void {
-    const waiters = [...this.#waiters];
-    this.#waiters.clear();
-    for (const wake of waiters) wake();
+    if (this.#waiters.size > 0) {
+      const waiters = [...this.#waiters];
+      this.#waiters.clear();
+      for (const wake of waiters) wake();
+    }
+    if (this.#batchWaiters.size > 0 && !this.#batchWakeScheduled) {
+      this.#batchWakeScheduled = true;
+      afterBurst(this.#wakeBatchReaders);
+    }
   }
+
+  readonly #wakeBatchReaders = (): void => {
+    this.#batchWakeScheduled = false;
+    const waiters = [...this.#batchWaiters];
+    this.#batchWaiters.clear();
+    for (const wake of waiters) wake();
+  };
 
   #entry(seq: number): LogEntry | undefined {
     if (seq < this.#firstSeq || seq > this.#lastSeq) return undefined;
     return this.#ring[(seq - 1) % this.#maxEntries];
   }
 
-  /** Resolves on the next append or close, or at once when `signal` aborts. */
-  #waitForChange(signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Resolves on the next append or close, or at once when `signal` aborts.
+   * A signal shared by many readers carries one listener for all of them.
+   */
+  #waitForChange(signal: AbortSignal | undefined, waiters: Set<() => void>): Promise<void> {
     return new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();
+      let unlisten: (() => void) | undefined;
       const done = (): void => {
-        this.#waiters.delete(done);
-        signal?.removeEventListener('abort', done);
+        waiters.delete(done);
+        unlisten?.();
         resolve();
       };
-      this.#waiters.add(done);
-      signal?.addEventListener('abort', done, { once: true });
+      waiters.add(done);
+      if (signal) unlisten = onSharedAbort(signal, done);
     });
   }
 
@@ -144,15 +185,7 @@ class MemoryEventLogImpl implements MemoryEventLog {
           // The position fell out of retention (possibly while the consumer
           // was busy with the previous entry): say so once, then continue.
           const first = this.#firstSeq;
-          yield {
-            seq: first - 1,
-            timestamp: this.#now(),
-            event: {
-              type: 'events_dropped',
-              first_available_seq: first,
-              dropped: first - 1 - position,
-            },
-          };
+          yield this.#droppedMarker(first, position);
           position = first - 1;
           continue;
         }
@@ -164,8 +197,57 @@ class MemoryEventLogImpl implements MemoryEventLog {
         if (signal?.aborted) return;
       }
       if (this.#closed) return;
-      await this.#waitForChange(signal);
+      await this.#waitForChange(signal, this.#waiters);
     }
+  }
+
+  readBatches(options: ReadBatchesOptions = {}): AsyncIterable<readonly LogEntry[]> {
+    const afterSeq = options.afterSeq ?? 0;
+    const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    if (!Number.isInteger(afterSeq) || afterSeq < 0) {
+      throw new GatewayError('invalid_options', 'afterSeq must be a non-negative integer');
+    }
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) {
+      throw new GatewayError('invalid_options', 'maxBatch must be a positive integer');
+    }
+    return this.#readBatches(afterSeq, maxBatch, options.signal);
+  }
+
+  async *#readBatches(
+    afterSeq: number,
+    maxBatch: number,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<readonly LogEntry[]> {
+    let position = afterSeq;
+    for (;;) {
+      if (signal?.aborted) return;
+      if (position < this.#lastSeq) {
+        if (position + 1 < this.#firstSeq) {
+          const first = this.#firstSeq;
+          yield [this.#droppedMarker(first, position)];
+          position = first - 1;
+          continue;
+        }
+        const end = Math.min(this.#lastSeq, position + maxBatch);
+        const batch: LogEntry[] = [];
+        for (let seq = position + 1; seq <= end; seq++) batch.push(this.#entry(seq)!);
+        position = end;
+        yield batch;
+        // The terminal entry is always the last one a log holds.
+        if (this.#closed && position >= this.#lastSeq) return;
+        continue;
+      }
+      if (this.#closed) return;
+      await this.#waitForChange(signal, this.#batchWaiters);
+    }
+  }
+
+  #droppedMarker(first: number, position: number): LogEntry {
+    return {
+      seq: first - 1,
+      timestamp: this.#now(),
+      event: { type: 'events_dropped', first_available_seq: first, dropped: first - 1 - position },
+    };
   }
 
   close(error?: ErrorPayload): Promise<void> {
@@ -184,6 +266,7 @@ class MemoryEventLogImpl implements MemoryEventLog {
 
 /** The memory log's extras beyond {@link EventLog}, for diagnostics and tests. */
 export interface MemoryEventLog extends EventLog {
+  readBatches(options?: ReadBatchesOptions): AsyncIterable<readonly LogEntry[]>;
   /** Readers currently waiting for an entry. */
   readonly waitingReaders: number;
   /** The oldest seq still held. */

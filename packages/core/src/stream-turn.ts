@@ -49,6 +49,8 @@ export class StreamEventError extends Error {
   }
 }
 
+const TURN_OVER = new Error('the model turn is over');
+
 type DeltaEvent = { type: 'text_delta' | 'thinking_delta'; text: string };
 
 type Building =
@@ -73,17 +75,25 @@ export async function streamTurn(
   const attempt = new AbortController();
   const unlink = linkAbort(ctx.signal, attempt);
   let stalled = false;
+  // The watchdog: one timer checks when the stream last showed life, instead
+  // of a timer cleared and set again for every upstream event.
+  let lastLife = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const check = (): void => {
+    const quiet = performance.now() - lastLife;
+    if (quiet < stallMs) {
+      timer = setTimeout(check, stallMs - quiet);
+      return;
+    }
+    stalled = true;
+    attempt.abort(new StallError(stallMs));
+  };
   const arm = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      stalled = true;
-      attempt.abort(new StallError(stallMs));
-    }, stallMs);
+    lastLife = performance.now();
   };
 
   try {
-    arm();
+    timer = setTimeout(check, stallMs);
     const { client, logger, sdkWarnings } = ctx.config;
     const response = await routeSdkWarnings(logger, sdkWarnings, () =>
       client.messages.create(request, { signal: attempt.signal, maxRetries: 0 }),
@@ -120,8 +130,9 @@ export async function streamTurn(
   } finally {
     clearTimeout(timer);
     unlink();
-    // Releases the connection if the stream was left early.
-    attempt.abort();
+    // Releases the connection if the stream was left early (a constant
+    // reason: `abort()` alone builds a DOMException, stack and all, per turn).
+    attempt.abort(TURN_OVER);
   }
 }
 

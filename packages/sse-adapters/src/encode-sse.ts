@@ -53,7 +53,20 @@ export function encodeSSE(message: SSEMessage): string {
   return `${out}\n`;
 }
 
-/** One log entry as an SSE message: `id: <seq>`, `event: <type>`, `data: <event JSON>`. */
+const TYPE_NEEDS_CHECK = /[\r\n]/;
+
+/**
+ * One log entry as an SSE message: `id: <seq>`, `event: <type>`, `data: <event JSON>`.
+ * The same bytes as `encodeSSE({ id, event, data })`, built directly: a seq
+ * is a plain integer and `JSON.stringify` never emits a raw line break, so
+ * the data is always one line.
+ *
+ * @throws GatewayError `invalid_options` when the event type holds a line break.
+ */
 export function encodeEntry(entry: LogEntry): string {
-  return encodeSSE({ id: entry.seq, event: entry.event.type, data: JSON.stringify(entry.event) });
+  const type = entry.event.type;
+  if (!Number.isSafeInteger(entry.seq) || TYPE_NEEDS_CHECK.test(type)) {
+    return encodeSSE({ id: entry.seq, event: type, data: JSON.stringify(entry.event) });
+  }
+  return `id: ${entry.seq}\nevent: ${type}\ndata: ${JSON.stringify(entry.event)}\n\n`;
 }

@@ -4,7 +4,8 @@ import type { EventLog } from '@claude-gateway/core';
 import { SSE_HEADERS } from './constants.js';
 import { errorBody, errorStatus } from './error-body.js';
 import { nodeLastEventId, type NodeRequest } from './node-last-event-id.js';
-import { openSSEStream, type SSEStreamOptions } from './sse-stream.js';
+import { LogFollower } from './log-follower.js';
+import type { SSEStreamOptions } from './sse-stream.js';
 
 /** A Node response: HTTP/1 `ServerResponse` or the HTTP/2 compatibility response. */
 export type NodeResponse = ServerResponse | Http2ServerResponse;
@@ -27,7 +28,7 @@ interface ResponseLike {
   readonly headersSent: boolean;
   readonly socket?: { readonly destroyed?: boolean } | null;
   writeHead(status: number, headers: Record<string, string>): unknown;
-  write(chunk: Uint8Array): boolean;
+  write(chunk: string): boolean;
   end(chunk?: string): unknown;
   destroy(error?: Error): unknown;
   flushHeaders?(): void;
@@ -51,6 +52,9 @@ export function writeErrorResponse(
   });
   out.end(body);
 }
+
+/** The reason of a client going away (a constant: no `DOMException` per stream). */
+const CLIENT_GONE = new Error('sse-adapters: the client went away');
 
 /** Resolves on `drain`, or when the response closes or `signal` aborts. */
 function drained(res: ResponseLike, signal: AbortSignal): Promise<void> {
@@ -76,9 +80,13 @@ function drained(res: ResponseLike, signal: AbortSignal): Promise<void> {
  *
  * @throws GatewayError `invalid_options` for bad numeric options (before anything is written).
  *
+ * - It reads the log directly (no web stream in between) and writes all the
+ *   entries the log holds past the client's position as one `res.write`
+ *   (up to 512 entries), each entry encoded once however many readers follow
+ *   the log. The bytes are the same as one message at a time.
  * - Backpressure: when `res.write()` returns `false` it waits for `drain`
  *   before reading more from the log, so a paused client costs at most the
- *   socket's high-water mark plus one message.
+ *   socket's high-water mark plus one chunk.
  * - A disconnect stops this reader only; the run and other readers go on.
  * - A bad `Last-Event-ID` / `?lastEventId=` answers 400 with
  *   `{ "error": { "code": "invalid_last_event_id", "message" } }`; a closed
@@ -123,11 +131,11 @@ export async function writeSSE(
 
   // `close` on the response is the client going away (or the end we wrote).
   const gone = new AbortController();
-  const onClose = (): void => gone.abort();
+  const onClose = (): void => gone.abort(CLIENT_GONE);
   out.once('close', onClose);
-  let stream: ReadableStream<Uint8Array>;
+  let follower: LogFollower;
   try {
-    stream = openSSEStream(log, { ...streamOptions, afterSeq }, [gone.signal]);
+    follower = new LogFollower(log, { ...streamOptions, afterSeq }, [gone.signal]);
   } catch (error) {
     // Bad options are the server's bug, not the client's: let the caller see it.
     out.off('close', onClose);
@@ -139,21 +147,26 @@ export async function writeSSE(
   out.writeHead(200, headers);
   out.flushHeaders?.();
 
-  const reader = stream.getReader();
   try {
+    if (!out.write(follower.retryMessage)) await drained(out, gone.signal);
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done || gone.signal.aborted) break;
-      if (!out.write(value)) await drained(out, gone.signal);
+      const text = await follower.next();
+      if (text === undefined || gone.signal.aborted) break;
+      // The terminal entry's chunk goes out with the end of the response.
+      if (follower.finished) {
+        if (!out.destroyed && !out.writableEnded) out.end(text);
+        break;
+      }
+      if (!out.write(text)) await drained(out, gone.signal);
     }
     if (!out.destroyed && !out.writableEnded) out.end();
   } catch {
-    // The log failed mid-stream (the stream logged it): drop the connection
+    // The log failed mid-stream (the follower logged it): drop the connection
     // so the client reconnects with its Last-Event-ID instead of seeing a
     // clean end.
     out.destroy();
   } finally {
     out.off('close', onClose);
-    reader.cancel().catch(() => undefined);
+    follower.finish();
   }
 }

@@ -1,0 +1,137 @@
+// Scenarios 1–3 (and the peer, 9): the whole stack against the raw-SDK floor
+// and the Vercel AI SDK, server CPU per upstream delta, medians of interleaved rounds.
+import { count, fetchText } from '../http-client.js';
+import { interleavedMedians, serverCpu } from '../measure.js';
+import type { BenchConfig, ScenarioResult, TargetResult } from './types.js';
+
+type Stack = 'floor' | 'gateway' | 'peer';
+
+/**
+ * Upstream content deltas of one tool-loop run: per turn 20 thinking + 1
+ * signature + 10 text + 2 × 3 tool input pieces, then a 40-delta answer.
+ */
+export function toolLoopDeltas(turns: number): number {
+  return turns * (20 + 1 + 10 + 6) + 40;
+}
+
+async function one(config: BenchConfig, stack: Stack, kind: 'text' | 'tools', n: number) {
+  const answer = await fetchText(`${config.server}/stream?stack=${stack}&kind=${kind}&n=${n}`, {
+    method: 'POST',
+  });
+  if (answer.status !== 200) throw new Error(`${stack} ${kind}: status ${answer.status}`);
+  if (stack === 'gateway') {
+    const end =
+      kind === 'text'
+        ? count(answer.body, 'event: text_delta')
+        : count(answer.body, 'event: tool_result');
+    const want = kind === 'text' ? n : n * 2;
+    if (end !== want) throw new Error(`gateway ${kind}: saw ${end} events, expected ${want}`);
+  }
+}
+
+/**
+ * `concurrent` runs at once, `repeat` times in a row, as one round: a bigger
+ * round averages out the noise of a loaded machine; the result is per delta.
+ */
+function compare(
+  config: BenchConfig,
+  kind: 'text' | 'tools',
+  n: number,
+  concurrent: number,
+  repeat = 1,
+): Promise<Record<Stack, { median: number; samples: number[] }>> {
+  const stacks: Stack[] = config.peer ? ['floor', 'gateway', 'peer'] : ['floor', 'gateway'];
+  const contender = (stack: Stack) => () =>
+    serverCpu(config.server, async () => {
+      for (let i = 0; i < repeat; i++) {
+        await Promise.all(Array.from({ length: concurrent }, () => one(config, stack, kind, n)));
+      }
+    });
+  return interleavedMedians(
+    Object.fromEntries(stacks.map((s) => [s, contender(s)])) as Record<
+      Stack,
+      () => Promise<number>
+    >,
+    config.rounds,
+    config.warmups,
+  );
+}
+
+function result(
+  id: number,
+  name: string,
+  medians: Record<Stack, { median: number; samples: number[] }>,
+  deltas: number,
+): ScenarioResult {
+  const perDelta = (stack: Stack) => medians[stack].median / deltas;
+  const ratio = perDelta('gateway') / perDelta('floor');
+  const targets: TargetResult[] = [
+    {
+      metric: 'gateway / floor (server CPU per delta)',
+      value: ratio,
+      target: '≤ 1.0',
+      pass: ratio <= 1.0,
+    },
+  ];
+  const bars = [
+    { label: 'floor (raw SDK)', value: 1 },
+    { label: 'claude-gateway', value: ratio },
+  ];
+  const measurements: ScenarioResult['measurements'] = {
+    deltas,
+    floor_cpu_us_per_delta: perDelta('floor'),
+    gateway_cpu_us_per_delta: perDelta('gateway'),
+    floor_samples_us: medians.floor.samples,
+    gateway_samples_us: medians.gateway.samples,
+    gateway_over_floor: ratio,
+  };
+  if (medians.peer) {
+    const peerRatio = perDelta('peer') / perDelta('floor');
+    const cheaper = perDelta('peer') / perDelta('gateway');
+    measurements.peer_cpu_us_per_delta = perDelta('peer');
+    measurements.peer_samples_us = medians.peer.samples;
+    measurements.peer_over_floor = peerRatio;
+    measurements.peer_over_gateway = cheaper;
+    bars.push({ label: 'Vercel AI SDK', value: peerRatio });
+    targets.push({
+      metric: '(9) peer / gateway: how much cheaper claude-gateway is',
+      value: cheaper,
+      target: '≥ 3.0 (goal)',
+      pass: cheaper >= 3,
+    });
+  }
+  return { id, name, measurements, targets, bars };
+}
+
+export async function textBurst(config: BenchConfig): Promise<ScenarioResult> {
+  const n = 2000;
+  const repeat = 4;
+  return result(
+    1,
+    `one run, ${n} text deltas, burst`,
+    await compare(config, 'text', n, 1, repeat),
+    n * repeat,
+  );
+}
+
+export async function concurrentRuns(config: BenchConfig): Promise<ScenarioResult> {
+  const runs = config.quick ? 25 : 100;
+  const n = 200;
+  return result(
+    2,
+    `${runs} concurrent runs × ${n} deltas`,
+    await compare(config, 'text', n, runs),
+    runs * n,
+  );
+}
+
+export async function toolLoop(config: BenchConfig): Promise<ScenarioResult> {
+  const runs = config.quick ? 10 : 20;
+  const turns = 5;
+  return result(
+    3,
+    `${runs} runs × ${turns} tool turns (2 calls each, thinking)`,
+    await compare(config, 'tools', turns, runs),
+    runs * toolLoopDeltas(turns),
+  );
+}
