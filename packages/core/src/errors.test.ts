@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError, errorMessage, isRunErrorCode, isToolErrorCode } from './errors.js';
+import {
+  GatewayError,
+  errorDetail,
+  errorMessage,
+  isRunErrorCode,
+  isToolErrorCode,
+} from './errors.js';
 import { isTerminalEvent } from './events.js';
 
 describe('GatewayError', () => {
@@ -35,7 +41,19 @@ describe('GatewayError', () => {
   it('errorMessage never includes a stack', () => {
     expect(errorMessage(new Error('boom'))).toBe('boom');
     expect(errorMessage('text')).toBe('text');
-    expect(errorMessage({ a: 1 })).toBe('{"a":1}');
+  });
+
+  it('errorMessage never echoes a thrown non-Error value; errorDetail (for logs) does', () => {
+    const thrown = { config: { headers: { authorization: 'Bearer sk-secret' } } };
+    expect(errorMessage(thrown)).toBe('a non-Error value was thrown (object)');
+    expect(errorMessage(null)).toBe('a non-Error value was thrown (null)');
+    expect(errorMessage(42)).toBe('a non-Error value was thrown (number)');
+    expect(errorDetail(thrown)).toBe(JSON.stringify(thrown));
+    expect(errorDetail(new Error('boom'))).toBe('boom');
+    expect(errorDetail(Object.assign(Object.create(null) as object, { a: 1 }))).toBe('{"a":1}');
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(errorDetail(cyclic)).toBe('[object Object]');
   });
 });
 

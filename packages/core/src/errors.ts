@@ -21,6 +21,7 @@ export const RUN_MANAGER_ERROR_CODES = [
   'run_active',
   'run_ended',
   'too_many_runs',
+  'too_many_sessions',
 ] as const;
 
 /** Codes that end a run: the `code` of a terminal `error` event. */
@@ -119,14 +120,34 @@ export class GatewayError<C extends GatewayErrorCode = GatewayErrorCode> extends
   }
 }
 
-/** The message of anything thrown, without its stack. */
+/**
+ * The message of anything thrown, fit for a model, a client or an event: an
+ * `Error`'s message (never its stack), a thrown string as it is, and for any
+ * other value a generic line naming only its type — an object someone
+ * threw (a response, a config) may hold secrets, so it is never echoed.
+ * Log {@link errorDetail} instead when the value itself matters.
+ */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'string') return error;
+  return `a non-Error value was thrown (${error === null ? 'null' : typeof error})`;
+}
+
+/**
+ * Everything about a thrown value, for a log only (never for the wire): an
+ * `Error`'s message, a string as it is, any other value as JSON (or
+ * `String(value)` when it is not JSON).
+ */
+export function errorDetail(error: unknown): string {
+  if (error instanceof Error || typeof error === 'string') return errorMessage(error);
   try {
     return JSON.stringify(error) ?? String(error);
   } catch {
-    return String(error);
+    try {
+      return String(error);
+    } catch {
+      return errorMessage(error);
+    }
   }
 }
 

@@ -4,6 +4,7 @@ export {
   RUN_ERROR_CODES,
   RUN_MANAGER_ERROR_CODES,
   TOOL_ERROR_CODES,
+  errorDetail,
   errorMessage,
   settle,
   isRunErrorCode,
@@ -40,7 +41,14 @@ export {
   type Usage,
   type UsageEvent,
 } from './events.js';
-export type { EventLog, EventStore, LogEntry, ReadOptions, RunMeta } from './event-log-types.js';
+export type {
+  EventLog,
+  EventStore,
+  LogEntry,
+  ReadBatchesOptions,
+  ReadOptions,
+  RunMeta,
+} from './event-log-types.js';
 export {
   createEventLog,
   DEFAULT_MAX_ENTRIES,
@@ -50,6 +58,8 @@ export {
 export {
   createMemoryEventStore,
   DEFAULT_CLOSED_TTL_MS,
+  DEFAULT_OPEN_IDLE_TTL_MS,
+  IDLE_CLOSE_MESSAGE,
   type MemoryEventStore,
   type MemoryEventStoreOptions,
 } from './memory-event-store.js';

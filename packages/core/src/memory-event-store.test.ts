@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GatewayError } from './errors.js';
-import { createMemoryEventStore, DEFAULT_CLOSED_TTL_MS } from './memory-event-store.js';
+import {
+  createMemoryEventStore,
+  DEFAULT_CLOSED_TTL_MS,
+  DEFAULT_OPEN_IDLE_TTL_MS,
+  IDLE_CLOSE_MESSAGE,
+} from './memory-event-store.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -35,7 +40,7 @@ describe('createMemoryEventStore', () => {
     store.dispose();
   });
 
-  it('evicts closed logs after closedTtlMs, and never open ones', async () => {
+  it('evicts closed logs after closedTtlMs, and no open one before openIdleTtlMs', async () => {
     let clock = 0;
     const store = createMemoryEventStore({ closedTtlMs: 1000, now: () => clock });
     const closed = await store.create('closed');
@@ -90,8 +95,73 @@ describe('createMemoryEventStore', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('closes an open log nobody appends to after openIdleTtlMs, then evicts it', async () => {
+    let clock = 0;
+    const store = createMemoryEventStore({
+      closedTtlMs: 500,
+      openIdleTtlMs: 1000,
+      now: () => clock,
+    });
+    // A run that never started, so nothing will ever end its log.
+    const orphan = await store.create('orphan');
+    const busy = await store.create('busy');
+    const tail = (async () => {
+      const types: string[] = [];
+      for await (const entry of orphan.read()) types.push(entry.event.type);
+      return types;
+    })();
+    clock = 600;
+    await busy.append({ type: 'text_delta', text: 'a' });
+    store.sweep(); // busy moved: its idle time starts over
+    clock = 999;
+    store.sweep();
+    expect(orphan.closed).toBe(false);
+    clock = 1000;
+    store.sweep();
+    expect(orphan.closed).toBe(true);
+    expect(busy.closed).toBe(false);
+    // The reader that was waiting saw an end.
+    expect(await tail).toEqual(['error']);
+    for await (const entry of orphan.read()) {
+      expect(entry.event).toEqual({ type: 'error', code: 'internal', message: IDLE_CLOSE_MESSAGE });
+    }
+    clock = 1599;
+    store.sweep();
+    expect(busy.closed).toBe(false);
+    clock = 1600;
+    store.sweep();
+    expect(busy.closed).toBe(true);
+    clock = 2000;
+    store.sweep();
+    expect(await store.open('orphan')).toBeUndefined();
+    expect(await store.open('busy')).toBe(busy);
+    store.dispose();
+  });
+
+  it('checks open logs on its own timer, which stops once none is open', async () => {
+    vi.useFakeTimers();
+    const store = createMemoryEventStore({ closedTtlMs: 100_000, openIdleTtlMs: 1000 });
+    const log = await store.create('r');
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(log.closed).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(log.closed).toBe(true);
+    // Only the eviction timer is left.
+    expect(vi.getTimerCount()).toBe(1);
+    const ended = await store.create('ended');
+    await ended.close({ code: 'cancelled', message: 'bye' });
+    const forever = createMemoryEventStore({ openIdleTtlMs: Infinity });
+    await forever.create('r');
+    store.dispose();
+    expect(vi.getTimerCount()).toBe(0);
+    forever.dispose();
+  });
+
   it('documents its defaults', () => {
     expect(DEFAULT_CLOSED_TTL_MS).toBe(600_000);
+    expect(DEFAULT_OPEN_IDLE_TTL_MS).toBe(3_600_000);
     expect(() => createMemoryEventStore({ closedTtlMs: -1 })).toThrow(GatewayError);
+    expect(() => createMemoryEventStore({ openIdleTtlMs: 0 })).toThrow(GatewayError);
   });
 });

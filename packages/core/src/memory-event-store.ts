@@ -5,6 +5,12 @@ import { createEventLog, DEFAULT_MAX_ENTRIES, type MemoryEventLog } from './memo
 /** Default of `closedTtlMs`: how long a closed log stays readable. */
 export const DEFAULT_CLOSED_TTL_MS = 10 * 60_000;
 
+/** Default of `openIdleTtlMs`: how long an open log may go without an event. */
+export const DEFAULT_OPEN_IDLE_TTL_MS = 60 * 60_000;
+
+/** Message of the `error` event a store writes when it closes an idle open log. */
+export const IDLE_CLOSE_MESSAGE = 'no event for too long and no writer ended the log';
+
 /** Options of {@link createMemoryEventStore}. */
 export interface MemoryEventStoreOptions {
   /**
@@ -15,10 +21,22 @@ export interface MemoryEventStoreOptions {
   maxEntries?: number;
   /**
    * How long a closed log stays readable (replay, resume) before the store
-   * forgets it. Open logs are never evicted.
+   * forgets it.
    * @default 600_000 (10 minutes)
    */
   closedTtlMs?: number;
+  /**
+   * How long an open log may go without an append before the store closes
+   * it with `error { code: 'internal' }` (then it is evicted `closedTtlMs`
+   * later, like any closed log). A writer that never ends its log (a run
+   * that failed before it started, a crashed handler) would otherwise be
+   * kept forever. Checked at most every minute, so a log is closed between
+   * `openIdleTtlMs` and a minute more after its last append. Keep it well
+   * above the longest silence of a live run (a long tool call or approval
+   * wait appends nothing). `Infinity` keeps open logs forever.
+   * @default 3_600_000 (1 hour)
+   */
+  openIdleTtlMs?: number;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
 }
@@ -29,7 +47,10 @@ export interface MemoryEventStore extends EventStore {
   open(runId: string): Promise<MemoryEventLog | undefined>;
   /** Logs currently held (open, or closed and not yet evicted). */
   readonly size: number;
-  /** Evicts expired closed logs now (also done on every create/open and by a timer). */
+  /**
+   * Closes open logs idle for `openIdleTtlMs` and evicts expired closed
+   * logs now (eviction is also done on every create/open, and both by timers).
+   */
   sweep(): void;
   /** Forgets every log and stops the eviction timer. */
   dispose(): void;
@@ -37,7 +58,8 @@ export interface MemoryEventStore extends EventStore {
 
 /**
  * The zero-setup event store: logs in process memory, closed logs evicted
- * after `closedTtlMs`.
+ * after `closedTtlMs`, open logs that nobody appends to closed after
+ * `openIdleTtlMs`.
  *
  * @example
  * ```ts
@@ -53,12 +75,51 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
   if (!Number.isFinite(closedTtlMs) || closedTtlMs < 0) {
     throw new GatewayError('invalid_options', 'closedTtlMs must be a non-negative number');
   }
+  const openIdleTtlMs = options.openIdleTtlMs ?? DEFAULT_OPEN_IDLE_TTL_MS;
+  if (!(openIdleTtlMs > 0)) {
+    throw new GatewayError('invalid_options', 'openIdleTtlMs must be > 0 (Infinity for none)');
+  }
+  // Open logs with the last seq seen and when it was first seen.
+  const open = new Map<MemoryEventLog, { seq: number; since: number }>();
+  const idleCheckMs = Math.min(openIdleTtlMs, 60_000);
+  let idleTimer: ReturnType<typeof setInterval> | undefined;
   const logs = new Map<string, MemoryEventLog>();
   // Closed logs in the order they closed; since the clock only moves forward,
   // the head is always the next to expire, so a sweep never scans the rest.
   const closedQueue: { log: EventLog; expiresAt: number }[] = [];
   let queueHead = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const closeIdle = (): void => {
+    const t = now();
+    for (const [log, seen] of open) {
+      const seq = log.lastSeq();
+      if (seq !== seen.seq) {
+        open.set(log, { seq, since: t });
+      } else if (t - seen.since >= openIdleTtlMs) {
+        open.delete(log);
+        // Readers see an end; onClose then schedules the eviction.
+        log.close({ code: 'internal', message: IDLE_CLOSE_MESSAGE }).catch(() => undefined);
+      }
+    }
+    stopIdleTimerIfDone();
+  };
+
+  const stopIdleTimerIfDone = (): void => {
+    if (open.size > 0 || idleTimer === undefined) return;
+    clearInterval(idleTimer);
+    idleTimer = undefined;
+  };
+
+  const watch = (log: MemoryEventLog): void => {
+    if (!Number.isFinite(openIdleTtlMs)) return;
+    open.set(log, { seq: log.lastSeq(), since: now() });
+    if (idleTimer === undefined) {
+      idleTimer = setInterval(closeIdle, idleCheckMs);
+      // Must never keep a process alive.
+      idleTimer.unref?.();
+    }
+  };
 
   const sweep = (): void => {
     const t = now();
@@ -87,6 +148,8 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
   };
 
   const onClose = (log: EventLog): void => {
+    open.delete(log as MemoryEventLog);
+    stopIdleTimerIfDone();
     closedQueue.push({ log, expiresAt: now() + closedTtlMs });
     schedule();
   };
@@ -105,6 +168,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
       return settle(() => {
         const log = createEventLog({ id: runId, meta, maxEntries, now, onClose });
         logs.set(runId, log);
+        watch(log);
         return log;
       });
     },
@@ -115,10 +179,15 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
     get size() {
       return logs.size;
     },
-    sweep,
+    sweep() {
+      closeIdle();
+      sweep();
+    },
     dispose() {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
+      open.clear();
+      stopIdleTimerIfDone();
       logs.clear();
       closedQueue.length = 0;
       queueHead = 0;

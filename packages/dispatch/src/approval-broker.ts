@@ -1,4 +1,4 @@
-import { consoleLogger, errorMessage, GatewayError, type Logger } from '@claude-gateway/core';
+import { consoleLogger, errorDetail, GatewayError, type Logger } from '@claude-gateway/core';
 import { callDigest, createNonce, nonceEquals } from './approval-crypto.js';
 import type { ApprovalDecision, ApprovalRecord, ApprovalStore } from './approval-store.js';
 import { createMemoryApprovalStore } from './memory-approval-store.js';
@@ -155,7 +155,7 @@ export function createApprovalBroker(options: ApprovalBrokerOptions = {}): Appro
         logger.warn('approval store failed to record the end of a wait', {
           toolUseId: record.toolUseId,
           reason,
-          error: errorMessage(error),
+          error: errorDetail(error),
         });
         return { approved: false, reason, decidedAt: Date.now() };
       }

@@ -1,5 +1,5 @@
 import {
-  errorMessage,
+  errorDetail,
   type ApprovalReason,
   type GatewayEvent,
   type Logger,
@@ -57,7 +57,7 @@ export async function passApprovalGate(
     return await waitForPerson(call, ctx, broker, logger);
   } catch (error) {
     // A store that fails cannot approve anything: deny, never fail open.
-    logger.error('approval gate failed', { toolUseId: call.id, error: errorMessage(error) });
+    logger.error('approval gate failed', { toolUseId: call.id, error: errorDetail(error) });
     return toolError('approval_required', `approval for ${name} could not be obtained`);
   }
 }
@@ -86,7 +86,7 @@ async function waitForPerson(
     } catch (error) {
       logger.warn(`could not append ${event.type} to the run's log`, {
         toolUseId: call.id,
-        error: errorMessage(error),
+        error: errorDetail(error),
       });
       return false;
     }

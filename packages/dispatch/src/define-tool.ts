@@ -41,6 +41,12 @@ export interface ToolSpec<I = unknown> {
    * @default the dispatcher's `timeoutMs`
    */
   timeoutMs?: number;
+  /**
+   * Bytes of result text (and of error message) the model and the log get
+   * from this tool; the rest is cut with a visible marker.
+   * @default the dispatcher's `maxResultBytes`
+   */
+  maxResultBytes?: number;
 }
 
 /**
@@ -55,6 +61,7 @@ export interface LocalTool {
   readonly handler: (input: unknown, context: ToolHandlerContext) => unknown;
   readonly needsApproval?: boolean | ((input: unknown) => boolean | Promise<boolean>);
   readonly timeoutMs?: number;
+  readonly maxResultBytes?: number;
 }
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -72,7 +79,7 @@ const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
  *   handler: ({ a, b }) => ({ sum: a + b }),
  * });
  * ```
- * @throws GatewayError `invalid_options` for a bad name, schema type or timeout.
+ * @throws GatewayError `invalid_options` for a bad name, schema type, timeout or `maxResultBytes`.
  */
 export function defineTool<I = unknown>(spec: ToolSpec<I>): LocalTool {
   if (typeof spec.name !== 'string' || !TOOL_NAME.test(spec.name)) {
@@ -90,7 +97,18 @@ export function defineTool<I = unknown>(spec: ToolSpec<I>): LocalTool {
   if (spec.timeoutMs !== undefined && !(spec.timeoutMs > 0)) {
     throw new GatewayError('invalid_options', `tool ${spec.name}: timeoutMs must be > 0`);
   }
+  if (spec.maxResultBytes !== undefined && !isByteLimit(spec.maxResultBytes)) {
+    throw new GatewayError(
+      'invalid_options',
+      `tool ${spec.name}: maxResultBytes must be a positive integer or Infinity`,
+    );
+  }
   // The input type is a promise the schema keeps; erasing it is what lets
   // tools of different input types share one array.
   return Object.freeze({ ...spec }) as unknown as LocalTool;
+}
+
+/** @internal A byte limit: a positive integer, or `Infinity` for none. */
+export function isByteLimit(value: unknown): value is number {
+  return value === Infinity || (Number.isInteger(value) && (value as number) > 0);
 }

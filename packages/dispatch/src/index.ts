@@ -16,6 +16,8 @@ export type { Interceptor, InterceptorNext } from './interceptor.js';
 export {
   createSchemaValidator,
   DEFAULT_MAX_CACHED_SCHEMAS,
+  DEFAULT_MAX_INPUT_BYTES,
+  DEFAULT_MAX_VALIDATION_WORK,
   type InputCheck,
   type SchemaValidator,
   type SchemaValidatorOptions,
@@ -44,3 +46,6 @@ export {
   type MemoryApprovalStore,
   type MemoryApprovalStoreOptions,
 } from './memory-approval-store.js';
+export { linearRegExp, type PatternEngine, type PatternTest } from './linear-regexp.js';
+export { DEFAULT_MAX_SCHEMA_COST } from './schema-cost.js';
+export { DEFAULT_MAX_MEDIA_BYTES, DEFAULT_MAX_RESULT_BYTES } from './result-limits.js';

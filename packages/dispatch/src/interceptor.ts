@@ -1,4 +1,4 @@
-import type { ToolCall, ToolContext, ToolOutcome } from '@claude-gateway/core';
+import type { Logger, ToolCall, ToolContext, ToolOutcome } from '@claude-gateway/core';
 import { thrownToOutcome } from './tool-errors.js';
 
 /** Continues with the rest of the chain; pass a call to rewrite it (name or input). */
@@ -28,6 +28,7 @@ export async function runInterceptors(
   call: ToolCall,
   ctx: ToolContext,
   last: (call: ToolCall) => Promise<ToolOutcome>,
+  logger?: Logger,
 ): Promise<ToolOutcome> {
   const step = async (index: number, current: ToolCall): Promise<ToolOutcome> => {
     const interceptor = interceptors[index];
@@ -41,7 +42,7 @@ export async function runInterceptors(
     try {
       return await interceptor(current, ctx, next);
     } catch (error) {
-      return thrownToOutcome(error);
+      return thrownToOutcome(error, undefined, logger);
     }
   };
   return step(0, call);

@@ -10,6 +10,7 @@ import {
   latch,
   makeContext,
   objectSchema,
+  recordingLogger,
 } from './test-helpers.js';
 import { createToolDispatcher } from './tool-dispatcher.js';
 
@@ -37,6 +38,40 @@ describe('createToolDispatcher: handler failures, timeouts and cancel', () => {
       source: 'local',
     });
     expect(JSON.stringify(outcome)).not.toMatch(/at .*\.ts/);
+  });
+
+  it('never echoes a thrown non-Error value: a generic message out, the detail to the logger', async () => {
+    const secret = { request: { headers: { authorization: 'Bearer sk-secret' } } };
+    const logger = recordingLogger();
+    const source = fakeSource('thrower', [
+      { name: 'remote', description: '', input_schema: objectSchema() },
+    ]);
+    source.callTool = () => Promise.reject(secret); // eslint-disable-line @typescript-eslint/prefer-promise-reject-errors
+    const dispatcher = createToolDispatcher({
+      tools: [throwing(secret)],
+      sources: [source],
+      logger,
+    });
+    for (const name of ['boom', 'remote']) {
+      const outcome = await dispatcher.execute(call(name, {}), makeContext());
+      expect(outcome.error).toEqual({
+        code: 'tool_error',
+        message: 'a non-Error value was thrown (object)',
+      });
+      expect(JSON.stringify(outcome)).not.toContain('sk-secret');
+    }
+    expect(logger.errors).toEqual([
+      'a tool threw a value that is not an Error',
+      'a tool threw a value that is not an Error',
+    ]);
+    expect(logger.data[0]).toEqual({ source: 'local', error: JSON.stringify(secret) });
+    expect(logger.data[1]).toEqual({ error: JSON.stringify(secret) });
+    // A thrown string is meant as a message: it is kept.
+    const text = await createToolDispatcher({ tools: [throwing('disk full')] }).execute(
+      call('boom', {}),
+      makeContext(),
+    );
+    expect(text.error).toEqual({ code: 'tool_error', message: 'disk full' });
   });
 
   it('keeps the code of a thrown GatewayError with a tool code, and only then', async () => {

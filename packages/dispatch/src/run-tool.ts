@@ -1,5 +1,6 @@
 import {
   GatewayError,
+  type Logger,
   type ToolContext,
   type ToolOutcome,
   type ToolSource,
@@ -60,6 +61,7 @@ export function runLocalTool(
   call: { id: string },
   ctx: ToolContext,
   timeoutMs: number,
+  logger?: Logger,
 ): Promise<ToolOutcome> {
   if (ctx.signal.aborted) {
     return Promise.resolve(toolError('cancelled', `tool ${tool.name} was cancelled`, 'local'));
@@ -79,7 +81,7 @@ export function runLocalTool(
     ),
   ).then(
     (result): ToolOutcome => ({ result, source: 'local' }),
-    (error: unknown) => thrownToOutcome(error, 'local'),
+    (error: unknown) => thrownToOutcome(error, 'local', logger),
   );
   return raceWithLimits(
     work,
@@ -100,6 +102,7 @@ export function callSourceTool(
   input: unknown,
   ctx: ToolContext,
   timeoutMs: number | undefined,
+  logger?: Logger,
 ): Promise<ToolOutcome> {
   if (ctx.signal.aborted) {
     return Promise.resolve(toolError('cancelled', `tool ${name} was cancelled`));
@@ -112,7 +115,7 @@ export function callSourceTool(
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       }),
     ),
-  ).catch((error: unknown) => thrownToOutcome(error));
+  ).catch((error: unknown) => thrownToOutcome(error, undefined, logger));
   return raceWithLimits(
     work,
     ctx,

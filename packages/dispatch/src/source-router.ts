@@ -1,5 +1,5 @@
 import {
-  errorMessage,
+  errorDetail,
   type Logger,
   type ToolDefinition,
   type ToolSource,
@@ -98,7 +98,7 @@ export class SourceRouter {
       check = null;
       this.#settings.logger.warn(
         `input schema of source tool "${name}" does not compile; the source validates its input`,
-        { tool: name, error: errorMessage(error) },
+        { tool: name, error: errorDetail(error) },
       );
     }
     this.#checks.set(name, { schemaJson, check });
@@ -202,7 +202,7 @@ export class SourceRouter {
     if ('error' in settled || !Array.isArray(settled.tools)) {
       logger.warn('a tool source failed to list its tools; using its last list', {
         source: index,
-        error: 'error' in settled ? errorMessage(settled.error) : 'listTools() gave no array',
+        error: 'error' in settled ? errorDetail(settled.error) : 'listTools() gave no array',
       });
       return last();
     }

@@ -13,15 +13,21 @@ import {
 } from '@claude-gateway/core';
 import { defineTool } from './define-tool.js';
 
-/** A logger that remembers what it was told. */
-export function recordingLogger(): Logger & { warnings: string[]; errors: string[] } {
+/** A logger that remembers what it was told (`data`: the objects, in order). */
+export function recordingLogger(): Logger & {
+  warnings: string[];
+  errors: string[];
+  data: (object | undefined)[];
+} {
   const warnings: string[] = [];
   const errors: string[] = [];
+  const data: (object | undefined)[] = [];
   return {
     warnings,
     errors,
-    warn: (message) => void warnings.push(message),
-    error: (message) => void errors.push(message),
+    data,
+    warn: (message, extra) => void (warnings.push(message), data.push(extra)),
+    error: (message, extra) => void (errors.push(message), data.push(extra)),
   };
 }
 

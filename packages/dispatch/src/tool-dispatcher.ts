@@ -1,5 +1,6 @@
 import {
   consoleLogger,
+  errorDetail,
   errorMessage,
   GatewayError,
   type Logger,
@@ -12,9 +13,14 @@ import {
 } from '@claude-gateway/core';
 import type { ApprovalBroker } from './approval-broker.js';
 import { passApprovalGate, type NeedsApproval } from './approval-gate.js';
-import type { LocalTool } from './define-tool.js';
+import { isByteLimit, type LocalTool } from './define-tool.js';
 import { runInterceptors, type Interceptor } from './interceptor.js';
 import { cloneInput } from './clone-input.js';
+import {
+  DEFAULT_MAX_MEDIA_BYTES,
+  DEFAULT_MAX_RESULT_BYTES,
+  limitOutcome,
+} from './result-limits.js';
 import { callSourceTool, runLocalTool } from './run-tool.js';
 import {
   createSchemaValidator,
@@ -72,6 +78,26 @@ export interface ToolDispatcherOptions {
    * @default createSchemaValidator(), made for this dispatcher
    */
   validator?: SchemaValidator;
+  /**
+   * Bytes of text a call's outcome may carry to the log, every reader and
+   * the model: the result (a string as it is, anything else as JSON) and
+   * its text blocks together, or an error message. Past it the text is cut
+   * and ends with `[truncated by claude-gateway: N bytes, only the first M
+   * are shown]` (the result becomes that string). A local tool's own
+   * `maxResultBytes`, then `maxResultBytesByTool`, win. `Infinity` for none.
+   * @default 100_000
+   */
+  maxResultBytes?: number;
+  /** Per-tool `maxResultBytes` by tool name (source tools included). @default {} */
+  maxResultBytesByTool?: Readonly<Record<string, number>>;
+  /**
+   * Decoded bytes of the images and documents of one outcome. Each is
+   * checked first (a supported media type its bytes confirm, non-empty
+   * base64 data); one that fails or does not fit is replaced by a text
+   * block saying why. `Infinity` for no size limit.
+   * @default 5_242_880 (5 MiB, the Messages API's limit for one image)
+   */
+  maxMediaBytes?: number;
   /** Where clashes and failures are reported. @default consoleLogger */
   logger?: Logger;
 }
@@ -108,6 +134,18 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
   }
   const listTimeoutMs = options.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS;
   if (!(listTimeoutMs > 0)) throw new GatewayError('invalid_options', 'listTimeoutMs must be > 0');
+  const maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+  const maxMediaBytes = options.maxMediaBytes ?? DEFAULT_MAX_MEDIA_BYTES;
+  const byTool = new Map(Object.entries(options.maxResultBytesByTool ?? {}));
+  for (const [what, value] of [
+    ['maxResultBytes', maxResultBytes],
+    ['maxMediaBytes', maxMediaBytes],
+    ...[...byTool].map(([name, value]) => [`maxResultBytesByTool.${name}`, value] as const),
+  ] as const) {
+    if (!isByteLimit(value)) {
+      throw new GatewayError('invalid_options', `${what} must be a positive integer or Infinity`);
+    }
+  }
   const interceptors = [...(options.interceptors ?? [])];
   const approvedToolTypes: ReadonlySet<string> = new Set(options.approvedToolTypes ?? []);
   const globalGate = normalizeNeedsApproval(options.needsApproval);
@@ -155,7 +193,7 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
       // A rule that fails cannot clear a call: gate it.
       logger.error('needsApproval threw; the call is gated', {
         tool: name,
-        error: errorMessage(error),
+        error: errorDetail(error),
       });
       return true;
     }
@@ -191,9 +229,11 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
       if (blocked) return withSource(blocked, label());
     }
 
-    if (local) return runLocalTool(local.tool, input, call, ctx, local.tool.timeoutMs ?? timeoutMs);
+    if (local) {
+      return runLocalTool(local.tool, input, call, ctx, local.tool.timeoutMs ?? timeoutMs, logger);
+    }
     if (!route) return toolError('unknown_tool', `unknown tool "${name}"`);
-    const outcome = await callSourceTool(route.source, name, input, ctx, sourceTimeoutMs);
+    const outcome = await callSourceTool(route.source, name, input, ctx, sourceTimeoutMs, logger);
     // An outcome the source made carries its own label; one the dispatcher
     // made (cancel, time limit, a throw) gets the label the source's
     // outcomes for this tool carry.
@@ -214,15 +254,25 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
       return [...own, ...(await router.definitions())];
     },
 
-    execute(call, ctx) {
-      return runInterceptors(interceptors, call, ctx, async (current) => {
-        try {
-          return await dispatch(current, ctx);
-        } catch (error) {
-          logger.error('tool dispatch failed', { tool: current.name, error: errorMessage(error) });
-          return thrownToOutcome(error);
-        }
-      });
+    async execute(call, ctx) {
+      const outcome = await runInterceptors(
+        interceptors,
+        call,
+        ctx,
+        async (current) => {
+          try {
+            return await dispatch(current, ctx);
+          } catch (error) {
+            logger.error('tool dispatch failed', { tool: current.name, error: errorDetail(error) });
+            return thrownToOutcome(error);
+          }
+        },
+        logger,
+      );
+      // Last, so that no interceptor or source can get past the limits.
+      const limit =
+        locals.get(call.name)?.tool.maxResultBytes ?? byTool.get(call.name) ?? maxResultBytes;
+      return limitOutcome(outcome, { maxResultBytes: limit, maxMediaBytes });
     },
   };
 }

@@ -1,7 +1,9 @@
 import {
+  errorDetail,
   errorMessage,
   GatewayError,
   isToolErrorCode,
+  type Logger,
   type ToolErrorCode,
   type ToolOutcome,
 } from '@claude-gateway/core';
@@ -14,10 +16,19 @@ export function toolError(code: ToolErrorCode, message: string, source?: string)
 /**
  * The outcome of something thrown: a `GatewayError` with a tool code keeps
  * it; anything else is `tool_error` with the message only, never the stack.
+ * A thrown value that is neither an `Error` nor a string gets a generic
+ * message (it may be a response or a config full of secrets, and the
+ * outcome reaches the model and every reader); its detail goes to `logger`.
  */
-export function thrownToOutcome(error: unknown, source?: string): ToolOutcome {
+export function thrownToOutcome(error: unknown, source?: string, logger?: Logger): ToolOutcome {
   if (GatewayError.isInstance(error) && isToolErrorCode(error.code)) {
     return toolError(error.code, error.message, source);
+  }
+  if (!(error instanceof Error) && typeof error !== 'string') {
+    logger?.error('a tool threw a value that is not an Error', {
+      ...(source !== undefined && { source }),
+      error: errorDetail(error),
+    });
   }
   return toolError('tool_error', errorMessage(error), source);
 }

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ToolDefinition } from '@claude-gateway/core';
@@ -33,6 +33,8 @@ const text = (outcome: { result?: unknown }) => (outcome.result as { text?: stri
 
 const createTrackedManager = managersShutDownAfterEach();
 const secret = `GATEWAY_TEST_SECRET_${process.pid}`;
+// While this file exists, `crashy` refuses to start: its outage lasts until the test ends it.
+const crashyHeld = join(tmpdir(), `mcp-crashy-held-${process.pid}-${Date.now()}`);
 
 beforeAll(async () => {
   // A secret of the gateway's own environment, which servers must not see.
@@ -40,7 +42,12 @@ beforeAll(async () => {
   manager = createMcpClientManager({
     servers: {
       faults: nodeServer(serverEntries.fault, [tag]),
-      crashy: nodeServer(serverEntries.fault, ['--spawn-grandchild', tag]),
+      crashy: nodeServer(serverEntries.fault, [
+        '--spawn-grandchild',
+        '--fail-start-if',
+        crashyHeld,
+        tag,
+      ]),
       tree: {
         command: 'sh',
         // `; exit $?` keeps the shell from exec'ing node: a real intermediate process.
@@ -53,7 +60,8 @@ beforeAll(async () => {
     startupTimeoutMs: 60_000,
     timeoutOverrides: { faults: 1500 },
     maxTotalTimeoutMs: 4000,
-    restart: { initialDelayMs: 1000, maxAttempts: 3 },
+    // Attempts every 100-400 ms, and enough of them to outlast a slow test.
+    restart: { initialDelayMs: 100, maxDelayMs: 400, maxAttempts: 1000 },
     killGraceMs: 1000,
     logger,
   });
@@ -64,6 +72,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await manager?.shutdown();
   delete process.env[secret];
+  await rm(crashyHeld, { force: true });
 });
 
 describe('fault handling', () => {
@@ -106,21 +115,28 @@ describe('fault handling', () => {
   });
 
   it('resets the timeout on progress, up to the hard total cap', async () => {
-    // 6 × 250 ms of progress under a 700 ms timeout: done thanks to the resets.
-    const done = await manager.callTool(
+    // 40 steps 50 ms apart take at least 2 s (timers never fire early), past
+    // the 1.5 s timeout: only the resets can let it finish. Each reset has
+    // 30 times the gap between two steps to arrive.
+    const patient = createTrackedManager({
+      servers: { faults: nodeServer(serverEntries.fault, [tag]) },
+      startupTimeoutMs: 60_000,
+      maxTotalTimeoutMs: 600_000,
+    });
+    const done = await patient.callTool(
       'progress',
-      { steps: 6, intervalMs: 250 },
-      { timeoutMs: 700 },
+      { steps: 40, intervalMs: 50 },
+      { timeoutMs: 1500 },
     );
-    expect(done).toEqual({ result: { done: 6 }, source: 'mcp:faults' });
-    // 100 × 250 ms never stops making progress, but the 4 s cap ends it.
+    expect(done).toEqual({ result: { done: 40 }, source: 'mcp:faults' });
+    // Progress that never ends (a day of it) under the shared manager's 4 s cap.
     const capped = await manager.callTool(
       'progress',
-      { steps: 100, intervalMs: 250 },
-      { timeoutMs: 700 },
+      { steps: 1_000_000, intervalMs: 50 },
+      { timeoutMs: 1500 },
     );
     expect(capped.error?.code).toBe('tool_timeout');
-  });
+  }, 60_000);
 
   it('maps isError to mcp_error with the server text', async () => {
     expect(await manager.callTool('fail', {})).toEqual({
@@ -146,6 +162,8 @@ describe('fault handling', () => {
       grandchildPid: number;
     };
     expect(processAlive(before.grandchildPid)).toBe(true);
+    // Hold the restart: the outage lasts until the marker goes, however slow this test runs.
+    await writeFile(crashyHeld, '');
     const restarting = waitFor(
       onStatus,
       (all) => all.find((s) => s.name === 'crashy')?.state === 'restarting',
@@ -155,13 +173,19 @@ describe('fault handling', () => {
       source: 'mcp:crashy',
     });
     await restarting;
-    // During the outage (the first restart waits 1 s) calls fail fast.
+    // During the outage calls fail fast.
     expect(await manager.callTool('crashy__ping', {})).toEqual({
-      error: { code: 'server_unavailable', message: expect.stringContaining('exited with code 3') },
+      error: { code: 'server_unavailable', message: expect.stringContaining('"crashy"') },
       source: 'mcp:crashy',
     });
     expect((await manager.listTools()).some((t) => t.name.startsWith('crashy__'))).toBe(false);
-    await waitFor(onStatus, (all) => all.find((s) => s.name === 'crashy')?.state === 'ready');
+    expect(statusOf('crashy')?.state).toBe('restarting');
+    const back = waitFor(
+      onStatus,
+      (all) => all.find((s) => s.name === 'crashy')?.state === 'ready',
+    );
+    await rm(crashyHeld);
+    await back;
     const after = (await manager.callTool('crashy__info', {})).result as { pid: number };
     expect(after.pid).not.toBe(before.pid);
     expect(statusOf('crashy')).toMatchObject({ state: 'ready', restarts: 1 });

@@ -56,6 +56,7 @@ describe('loadMcpConfig', () => {
       name: 'user',
       origin: configPath,
       config: { command: '/opt/tools/bin/server', args: ['--token', 't0k'], env: { KEY: 'k1' } },
+      secrets: ['k1', '/opt/tools', 't0k'],
     });
     // The project entry overrides the user's entry of the same name.
     expect(servers[1]?.config).toEqual({
@@ -141,6 +142,21 @@ describe('loadMcpConfig', () => {
     expect(servers.find((s) => s.name === 'secret')?.problem).toContain('UNSET_TOKEN');
     expect(logger.warnings).toHaveLength(2);
     expect(logger.warnings[0]).toContain(path);
+  });
+
+  it('never echoes an expanded value in the invalid-URL error', async () => {
+    const path = await write('bad-url.json', {
+      mcpServers: { web: { type: 'http', url: '${HOST}/mcp?token=${TOKEN}' } },
+    });
+    const error: unknown = await loadMcpConfig({
+      mcpJsonPath: path,
+      env: { HOST: 'not a host', TOKEN: 'tok-very-secret' },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'invalid_config',
+      message: `${path}: mcpServers.web: url: "\${HOST}/mcp?token=\${TOKEN}" is not a valid URL after expansion`,
+    });
+    expect((error as Error).message).not.toContain('tok-very-secret');
   });
 
   it('treats a missing file as no servers, with a warning', async () => {

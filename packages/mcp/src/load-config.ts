@@ -30,6 +30,11 @@ export interface LoadedServer {
   config?: McpServerConfig;
   /** Why the server is skipped (unknown type, missing variable). */
   problem?: string;
+  /**
+   * Values that `${VAR}` expansion put into `config`: the manager scrubs
+   * them from every message and status it gives about this server.
+   */
+  secrets?: string[];
 }
 
 type RawServers = Record<string, unknown>;
@@ -89,18 +94,24 @@ function serversAt(value: unknown, path: string, where: string): RawServers | un
 function expandConfig(
   config: McpServerConfig,
   env: EnvSource,
-): { config: McpServerConfig; missing: string[] } {
+): { config: McpServerConfig; missing: string[]; secrets: string[] } {
   const missing: string[] = [];
+  const secrets: string[] = [];
   const x = (s: string): string => {
     const r = expandEnv(s, env);
     missing.push(...r.missing);
+    secrets.push(...r.secrets);
     return r.value;
   };
   const xRecord = (r: Record<string, string> | undefined) =>
     r && Object.fromEntries(Object.entries(r).map(([k, v]) => [k, x(v)]));
   if (config.type === 'http') {
     const headers = xRecord(config.headers);
-    return { config: { type: 'http', url: x(config.url), ...(headers && { headers }) }, missing };
+    return {
+      config: { type: 'http', url: x(config.url), ...(headers && { headers }) },
+      missing,
+      secrets,
+    };
   }
   const env2 = xRecord(config.env);
   return {
@@ -112,6 +123,7 @@ function expandConfig(
       ...(config.cwd !== undefined && { cwd: x(config.cwd) }),
     },
     missing,
+    secrets,
   };
 }
 
@@ -178,9 +190,11 @@ export async function loadMcpConfig(options: LoadMcpConfigOptions): Promise<Load
         const expanded = expandConfig(parsed.config, env);
         const url = expanded.config.type === 'http' ? expanded.config.url : undefined;
         if (url !== undefined && expanded.missing.length === 0 && !URL.canParse(url)) {
+          // The URL as written: its expanded form may carry a secret.
+          const written = parsed.config.type === 'http' ? parsed.config.url : '';
           throw new GatewayError(
             'invalid_config',
-            `${layer.origin}: mcpServers.${name}: url: ${JSON.stringify(url)} is not a valid URL after expansion`,
+            `${layer.origin}: mcpServers.${name}: url: ${JSON.stringify(written)} is not a valid URL after expansion`,
           );
         }
         entry =
@@ -190,7 +204,12 @@ export async function loadMcpConfig(options: LoadMcpConfigOptions): Promise<Load
                 origin: layer.origin,
                 problem: `environment variable ${[...new Set(expanded.missing)].join(', ')} is not set and has no default`,
               }
-            : { name, origin: layer.origin, config: expanded.config };
+            : {
+                name,
+                origin: layer.origin,
+                config: expanded.config,
+                ...(expanded.secrets.length > 0 && { secrets: expanded.secrets }),
+              };
       } else {
         entry = { name, origin: layer.origin, config: parsed.config };
       }

@@ -8,6 +8,7 @@ import {
   type ToolSourceCallOptions,
 } from '@claude-gateway/core';
 import { loadMcpConfig, type LoadMcpConfigOptions, type LoadedServer } from './load-config.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './process-group-transport.js';
 import type { RestartOptions } from './restart-policy.js';
 import {
   ServerConnection,
@@ -51,6 +52,20 @@ export interface McpClientManagerOptions extends LoadMcpConfigOptions {
   killGraceMs?: number;
   /** Give stdio servers the whole `process.env` (plus their `env`) instead of the default set. @default false */
   inheritEnv?: boolean;
+  /**
+   * Pages of `tools/list` read from one server per listing; past it the
+   * tools read so far are kept, with a warning (a server that always sends
+   * a cursor cannot keep startup busy). @default 100
+   */
+  maxToolPages?: number;
+  /** Tools kept per server; the rest are left out, with a warning. @default 1000 */
+  maxTools?: number;
+  /**
+   * The largest message read from a stdio server. A longer answer fails
+   * its call (`mcp_error`, saying so) and the server stays up.
+   * @default 10_485_760 (10 MiB)
+   */
+  maxMessageBytes?: number;
   /** Client name and version sent in `initialize`. @default { name: 'claude-gateway', version: '0.0.0' } */
   clientInfo?: { name: string; version: string };
   /** Called with the full status on every server state change. */
@@ -124,6 +139,7 @@ export interface McpClientManager extends ToolSource {
  * const outcome = await mcp.callTool('echo', { message: 'hi' });
  * await mcp.shutdown();
  * ```
+ * @throws GatewayError `invalid_options` for a bad `maxToolPages`, `maxTools` or `maxMessageBytes`.
  */
 export function createMcpClientManager(options: McpClientManagerOptions = {}): McpClientManager {
   const logger = options.logger ?? consoleLogger;
@@ -131,7 +147,17 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
   const builtins = new Set(options.builtinToolNames ?? []);
   const callTimeoutMs = options.callTimeoutMs ?? 30_000;
   const maxTotalTimeoutMs = options.maxTotalTimeoutMs ?? 300_000;
-  const overrides = options.timeoutOverrides ?? {};
+  // A Map: a server named `constructor` must not find Object.prototype's.
+  const overrides = new Map(Object.entries(options.timeoutOverrides ?? {}));
+  for (const [what, value] of [
+    ['maxToolPages', options.maxToolPages],
+    ['maxTools', options.maxTools],
+    ['maxMessageBytes', options.maxMessageBytes],
+  ] as const) {
+    if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+      throw new GatewayError('invalid_options', `${what} must be a positive integer`);
+    }
+  }
   const listeners = {
     status: new Set<McpClientManagerEvents['status']>(),
     tools: new Set<McpClientManagerEvents['tools']>(),
@@ -159,6 +185,9 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
       resetAfterMs: options.restart?.resetAfterMs ?? 60_000,
     },
     clientInfo: options.clientInfo ?? { name: 'claude-gateway', version: '0.0.0' },
+    maxToolPages: options.maxToolPages ?? 100,
+    maxTools: options.maxTools ?? 1000,
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     logger,
     onChange: () => changed(),
   };
@@ -268,8 +297,12 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
     entries = await loadMcpConfig({ ...options, logger });
     if (stopped) return status();
     for (const entry of entries) {
-      if (entry.config)
-        connections.set(entry.name, new ServerConnection(entry.name, entry.config, settings));
+      if (entry.config) {
+        connections.set(
+          entry.name,
+          new ServerConnection(entry.name, entry.config, settings, entry.secrets),
+        );
+      }
     }
     changed();
     let fail: (() => void) | undefined;
@@ -361,7 +394,7 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
         tool: route.tool,
         input: (input ?? {}) as Record<string, unknown>,
         signal: callOptions.signal,
-        timeoutMs: callOptions.timeoutMs ?? overrides[route.server] ?? callTimeoutMs,
+        timeoutMs: callOptions.timeoutMs ?? overrides.get(route.server) ?? callTimeoutMs,
         maxTotalTimeoutMs,
       });
     },

@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { LineReader, responseIdOf } from './line-reader.js';
+
+/** Default of `maxMessageBytes`: the largest message read from a server (the SDK's own cap). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
 /** Options of {@link ProcessGroupTransport}. */
 export interface ProcessGroupTransportOptions {
@@ -17,6 +21,14 @@ export interface ProcessGroupTransportOptions {
   killGraceMs?: number;
   /** How many bytes of the latest stderr to keep. @default 16384 */
   stderrLimit?: number;
+  /**
+   * The largest message (one line of stdout) read from the server. A longer
+   * one is dropped as it streams in; when it was the answer to a request,
+   * that request fails with an error saying so (a tool call becomes
+   * `mcp_error`), and the server stays connected.
+   * @default 10_485_760 (10 MiB)
+   */
+  maxMessageBytes?: number;
 }
 
 const POLL_MS = 25;
@@ -68,7 +80,7 @@ export class ProcessGroupTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
 
   private child: ChildProcess | undefined;
-  private readonly readBuffer = new ReadBuffer();
+  private readonly lines: LineReader;
   private stderrChunks: string[] = [];
   private stderrBytes = 0;
   private exited: Promise<void> | undefined;
@@ -77,7 +89,9 @@ export class ProcessGroupTransport implements Transport {
   /** Exit code or signal of the server, once it has exited. */
   exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
-  constructor(private readonly options: ProcessGroupTransportOptions) {}
+  constructor(private readonly options: ProcessGroupTransportOptions) {
+    this.lines = new LineReader(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  }
 
   /**
    * The server's pid, which is also its process group id; `undefined` once
@@ -136,26 +150,7 @@ export class ProcessGroupTransport implements Transport {
         void this.close();
       });
       child.stderr?.on('error', () => undefined);
-      child.stdout?.on('data', (chunk: Buffer) => {
-        try {
-          this.readBuffer.append(chunk);
-        } catch (error) {
-          this.onerror?.(error as Error);
-          void this.close();
-          return;
-        }
-        for (;;) {
-          let message: JSONRPCMessage | null;
-          try {
-            message = this.readBuffer.readMessage();
-          } catch (error) {
-            this.onerror?.(error as Error);
-            continue;
-          }
-          if (message === null) break;
-          this.onmessage?.(message);
-        }
-      });
+      child.stdout?.on('data', (chunk: Buffer) => this.read(chunk));
       child.stderr?.on('data', (chunk: Buffer) => this.recordStderr(chunk.toString('utf8')));
     });
   }
@@ -206,8 +201,45 @@ export class ProcessGroupTransport implements Transport {
       child.stderr?.destroy();
       child.stdin?.destroy();
     }
-    this.readBuffer.clear();
+    this.lines.clear();
     this.notifyClosed();
+  }
+
+  private read(chunk: Buffer): void {
+    for (const event of this.lines.push(chunk)) {
+      if (this.closedNotified) return;
+      if ('oversized' in event) {
+        this.dropOversized(event.oversized);
+        continue;
+      }
+      let message: JSONRPCMessage;
+      try {
+        message = deserializeMessage(event.line.toString('utf8').replace(/\r$/, ''));
+      } catch (error) {
+        // Log lines on stdout and the like: reported, skipped.
+        this.onerror?.(error as Error);
+        continue;
+      }
+      this.onmessage?.(message);
+    }
+  }
+
+  /**
+   * A message over `maxMessageBytes` was dropped. When it answered one of
+   * our requests, that request gets an error answer in its place, so only
+   * that call fails and the connection stays up.
+   */
+  private dropOversized(dropped: { bytes: number; head: string; tail: string }): void {
+    const limit = this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const message = `the MCP server sent a message of ${dropped.bytes} bytes, over the ${limit}-byte limit (maxMessageBytes); it was dropped`;
+    const id = responseIdOf(dropped.head, dropped.tail);
+    this.onerror?.(new Error(message));
+    if (id === undefined) return;
+    this.onmessage?.({
+      jsonrpc: '2.0',
+      id,
+      error: { code: ErrorCode.InternalError, message },
+    });
   }
 
   private notifyClosed(): void {

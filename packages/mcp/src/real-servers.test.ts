@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ const toolEvents: string[][] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mcp-real-'));
   allowed = join(dir, 'allowed');
-  await import('node:fs/promises').then((fs) => fs.mkdir(allowed));
+  await mkdir(allowed);
   await writeFile(join(allowed, 'hello.txt'), 'hello from disk');
   await writeFile(join(dir, 'secret.txt'), 'outside the allowed directory');
   http = await startEverythingHttp();
@@ -128,10 +128,11 @@ describe('with real MCP servers', () => {
   });
 
   it('lets progress notifications reset the call timeout', async () => {
-    // 6 steps 0.5 s apart: 3 s in all, beyond the 2 s timeout that each step resets.
+    // 30 steps 0.1 s apart: 3 s in all, beyond the 2 s timeout that each
+    // step resets (with 20 times the gap between steps to spare).
     const outcome = await manager.callTool(
       'trigger-long-running-operation',
-      { duration: 3, steps: 6 },
+      { duration: 3, steps: 30 },
       { timeoutMs: 2000 },
     );
     expect(outcome.error).toBeUndefined();
@@ -236,29 +237,48 @@ describe('prefixTools with real servers', () => {
   });
 });
 
+// Each test here starts and shuts down managers of its own, so none depends
+// on another having run (or on the order they run in).
 describe('shutdown with real servers', () => {
   it('leaves no server process behind', async () => {
-    const pids = manager.status().flatMap((s) => (s.pid === undefined ? [] : [s.pid]));
-    expect(pids).toHaveLength(3); // the three stdio servers
-    await manager.shutdown();
+    const own = join(dir, 'own-allowed');
+    await mkdir(own, { recursive: true });
+    const stdio = createMcpClientManager({
+      servers: {
+        everything: nodeServer(serverEntries.everything, ['stdio']),
+        memory: nodeServer(serverEntries.memory, [], { MEMORY_FILE_PATH: join(dir, 'own.jsonl') }),
+        filesystem: nodeServer(serverEntries.filesystem, [own]),
+      },
+      startupTimeoutMs: 60_000,
+      logger: recordingLogger(),
+    });
+    await stdio.startup();
+    const pids = stdio.status().flatMap((s) => (s.pid === undefined ? [] : [s.pid]));
+    expect(pids).toHaveLength(3);
+    await stdio.shutdown();
     for (const pid of pids) expect(processAlive(pid)).toBe(false);
-    expect(processesMentioning(allowed)).toEqual([]);
-  });
+    expect(processesMentioning(own)).toEqual([]);
+  }, 60_000);
 
   it('ends every HTTP session it opened (DELETE with the session id)', async () => {
-    // Both managers of this file are shut down; the server logs each session's start and end.
-    const opened = [...http.stdout().matchAll(/Session initialized with ID: (\S+)/g)].map(
-      (m) => m[1],
-    );
-    const ended = () =>
-      [...http.stdout().matchAll(/session termination request for session (\S+)/g)].map(
-        (m) => m[1],
-      );
-    expect(opened).toHaveLength(2);
-    // The log line may trail the response a little.
-    for (let i = 0; i < 100 && ended().length < opened.length; i++) {
+    // The server logs each session's start and end; only this manager's count.
+    const ids = (pattern: RegExp) => [...http.stdout().matchAll(pattern)].map((m) => m[1]);
+    const openedBefore = new Set(ids(/Session initialized with ID: (\S+)/g));
+    const web = createMcpClientManager({
+      servers: { web: { type: 'http', url: http.url } },
+      startupTimeoutMs: 60_000,
+      logger: recordingLogger(),
+    });
+    await web.startup();
+    expect((await web.callTool('echo', { message: 'x' })).result).toEqual({ text: 'Echo: x' });
+    await web.shutdown();
+    const opened = ids(/Session initialized with ID: (\S+)/g).filter((id) => !openedBefore.has(id));
+    expect(opened).toHaveLength(1);
+    const ended = () => ids(/session termination request for session (\S+)/g);
+    // The log line may trail the response a little: wait for it, not for a time.
+    for (let i = 0; i < 200 && !ended().includes(opened[0]); i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(ended().sort()).toEqual([...opened].sort());
-  });
+    expect(ended()).toContain(opened[0]);
+  }, 60_000);
 });

@@ -12,6 +12,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { anySignal } from './any-signal.js';
 import { endHttpSession } from './end-http-session.js';
+import { redactor } from './env-expand.js';
 import { mapCallToolResult } from './map-result.js';
 import { ProcessGroupTransport } from './process-group-transport.js';
 import { restartDelay, type RestartOptions } from './restart-policy.js';
@@ -32,6 +33,12 @@ export interface ConnectionSettings {
   inheritEnv: boolean;
   restart: Required<RestartOptions>;
   clientInfo: { name: string; version: string };
+  /** Pages of `tools/list` read per listing, at most. */
+  maxToolPages: number;
+  /** Tools kept per server, at most. */
+  maxTools: number;
+  /** The largest message read from a stdio server. */
+  maxMessageBytes: number;
   logger: Logger;
   /** Called on every change of state or of the tool list. */
   onChange: () => void;
@@ -57,6 +64,28 @@ const unavailable = (name: string, why: string, source: string): ToolOutcome => 
   source,
 });
 
+// Start errors that another attempt cannot fix: a missing or forbidden
+// command or cwd, a URL that does not parse.
+const PERMANENT_CODES = new Set([
+  'ENOENT',
+  'EACCES',
+  'EPERM',
+  'ENOTDIR',
+  'ENOEXEC',
+  'ERR_INVALID_URL',
+]);
+
+/** @internal True when `error` (or one of its causes) is a start error no retry can fix. */
+export function isPermanentStartError(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && PERMANENT_CODES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /**
  * @internal One server: connects, lists tools, follows `list_changed`,
  * restarts with backoff after an unexpected exit, closes its process group.
@@ -79,13 +108,17 @@ export class ServerConnection {
   /** Whether it has been ready once: a retried failed start is not a restart. */
   private wasReady = false;
   readonly source: string;
+  /** Scrubs the values `${VAR}` put in the config from a message. */
+  private readonly redact: (text: string) => string;
 
   constructor(
     readonly name: string,
     readonly config: McpServerConfig,
     private readonly settings: ConnectionSettings,
+    secrets: readonly string[] = [],
   ) {
     this.source = `mcp:${name}`;
+    this.redact = redactor(secrets);
     // Every call in flight listens to it: many concurrent calls are not a leak.
     setMaxListeners(0, this.closeController.signal);
   }
@@ -113,8 +146,13 @@ export class ServerConnection {
       if (!this.isClosed()) this.setState('ready');
     } catch (error) {
       if (this.isClosed()) return;
-      this.error = errorMessage(error);
-      if (signal?.aborted || this.settings.restart.maxAttempts <= 0) {
+      this.error = this.redact(errorMessage(error));
+      // A missing command or a bad URL fails the same way every time.
+      if (
+        signal?.aborted ||
+        this.settings.restart.maxAttempts <= 0 ||
+        isPermanentStartError(error)
+      ) {
         this.setState('failed');
         return;
       }
@@ -132,6 +170,7 @@ export class ServerConnection {
         ...(config.cwd !== undefined && { cwd: config.cwd }),
         inheritEnv: this.settings.inheritEnv,
         killGraceMs: this.settings.killGraceMs,
+        maxMessageBytes: this.settings.maxMessageBytes,
       });
     }
     return new StreamableHTTPClientTransport(new URL(config.url), {
@@ -147,7 +186,15 @@ export class ServerConnection {
       startupTimeoutMs,
     );
     const { signal, dispose } = anySignal([timeout.signal, this.closeController.signal, outer]);
-    const transport = this.createTransport();
+    let transport: Transport;
+    try {
+      transport = this.createTransport();
+    } catch (error) {
+      // A config the transport refuses (a URL that does not parse).
+      clearTimeout(timer);
+      dispose();
+      throw error;
+    }
     const client = new Client(clientInfo, { capabilities: {} });
     this.transport = transport;
     this.client = client;
@@ -172,7 +219,9 @@ export class ServerConnection {
       this.client = undefined;
       const stderr = transport instanceof ProcessGroupTransport ? transport.stderrTail() : '';
       await client.close().catch(() => undefined);
-      const reason = signal.aborted ? errorMessage(signal.reason) : errorMessage(error);
+      const reason = this.redact(
+        signal.aborted ? errorMessage(signal.reason) : errorMessage(error),
+      );
       if (stderr) this.settings.logger.error(`MCP server "${this.name}" stderr`, { stderr });
       throw new Error(reason, { cause: error });
     } finally {
@@ -181,16 +230,49 @@ export class ServerConnection {
     }
   }
 
-  private async listAll(client: Client, signal?: AbortSignal): Promise<Tool[]> {
+  /**
+   * Reads every page of `tools/list`, up to `maxToolPages` pages and
+   * `maxTools` tools (a server that always sends a cursor must not keep us
+   * listing, nor fill memory); past either, what was read is kept, with a
+   * warning.
+   */
+  private async listAll(client: Client, signal: AbortSignal): Promise<Tool[]> {
+    const { maxToolPages, maxTools, logger } = this.settings;
     const tools: Tool[] = [];
     let cursor: string | undefined;
+    let pages = 0;
     do {
-      const page = await client.listTools(cursor ? { cursor } : undefined, {
-        ...(signal && { signal }),
-        timeout: this.settings.startupTimeoutMs,
-      });
-      tools.push(...page.tools);
-      cursor = page.nextCursor;
+      if (pages >= maxToolPages) {
+        logger.warn(
+          `MCP server "${this.name}" offers more than ${maxToolPages} pages of tools; the rest are left out`,
+          { server: this.name, maxToolPages },
+        );
+        break;
+      }
+      // The SDK never removes the abort listener it adds per request: give
+      // each page a signal of its own, and unhook it from ours afterwards.
+      const page = anySignal([signal]);
+      let result;
+      try {
+        result = await client.listTools(cursor ? { cursor } : undefined, {
+          signal: page.signal,
+          timeout: this.settings.startupTimeoutMs,
+        });
+      } finally {
+        page.dispose();
+      }
+      pages += 1;
+      const room = maxTools - tools.length;
+      if (result.tools.length > room) {
+        tools.push(...result.tools.slice(0, room));
+        logger.warn(
+          `MCP server "${this.name}" offers more than ${maxTools} tools; the rest are left out`,
+          { server: this.name, maxTools },
+        );
+        break;
+      }
+      tools.push(...result.tools);
+      cursor = result.nextCursor;
     } while (cursor);
     return tools;
   }
@@ -206,16 +288,27 @@ export class ServerConnection {
         this.refreshAgain = false;
         const client = this.client;
         if (!client || this.state !== 'ready') break;
+        // A refresh gets as long as a startup's listing, whatever the pages.
+        const { startupTimeoutMs } = this.settings;
+        const deadline = new AbortController();
+        const timer = setTimeout(
+          () => deadline.abort(new Error(`refreshing tools took over ${startupTimeoutMs} ms`)),
+          startupTimeoutMs,
+        );
+        const { signal, dispose } = anySignal([deadline.signal, this.closeController.signal]);
         try {
-          const tools = await this.listAll(client, this.closeController.signal);
+          const tools = await this.listAll(client, signal);
           if (this.client === client) {
             this.tools = tools;
             this.settings.onChange();
           }
         } catch (error) {
           this.settings.logger.warn(`MCP server "${this.name}": refreshing tools failed`, {
-            error: errorMessage(error),
+            error: this.redact(errorMessage(error)),
           });
+        } finally {
+          clearTimeout(timer);
+          dispose();
         }
       } while (this.refreshAgain);
       this.refreshing = undefined;
@@ -241,7 +334,7 @@ export class ServerConnection {
     this.client = undefined;
     const transport = this.transport;
     const stderr = transport instanceof ProcessGroupTransport ? transport.stderrTail() : '';
-    this.error = `server ${how}`;
+    this.error = this.redact(`server ${how}`);
     clearTimeout(this.stableTimer);
     this.settings.logger.error(`MCP server "${this.name}" ${how}`, { ...(stderr && { stderr }) });
     this.scheduleRestart();
@@ -253,7 +346,9 @@ export class ServerConnection {
   private scheduleRestart(): void {
     const { maxAttempts } = this.settings.restart;
     if (this.attempt >= maxAttempts) {
-      this.error = `gave up after ${maxAttempts} restart attempts (${this.error ?? 'unknown error'})`;
+      this.error = this.redact(
+        `gave up after ${maxAttempts} restart attempts (${this.error ?? 'unknown error'})`,
+      );
       this.settings.logger.error(`MCP server "${this.name}": ${this.error}`);
       this.setState('failed');
       return;
@@ -277,7 +372,14 @@ export class ServerConnection {
       this.setState('ready');
     } catch (error) {
       if (this.state !== 'restarting') return;
-      this.error = errorMessage(error);
+      this.error = this.redact(errorMessage(error));
+      if (isPermanentStartError(error)) {
+        this.settings.logger.error(
+          `MCP server "${this.name}" cannot be started again: ${this.error}`,
+        );
+        this.setState('failed');
+        return;
+      }
       this.settings.logger.warn(
         `MCP server "${this.name}": restart attempt ${this.attempt} failed`,
         {
@@ -292,7 +394,7 @@ export class ServerConnection {
   async call(call: ConnectionCall): Promise<ToolOutcome> {
     const client = this.client;
     if (this.state !== 'ready' || !client) {
-      return unavailable(this.name, this.error ?? this.state, this.source);
+      return unavailable(this.name, this.redact(this.error ?? this.state), this.source);
     }
     if (call.signal?.aborted) return this.cancelled();
     // Shutdown ends the call at once, not when the server's group is finally gone.
@@ -312,7 +414,7 @@ export class ServerConnection {
       if (this.closeController.signal.aborted) {
         return unavailable(
           this.name,
-          errorMessage(this.closeController.signal.reason),
+          this.redact(errorMessage(this.closeController.signal.reason)),
           this.source,
         );
       }
@@ -320,13 +422,18 @@ export class ServerConnection {
         return {
           error: {
             code: 'tool_timeout',
-            message: `MCP tool "${call.tool}" on "${this.name}" timed out: ${error.message}`,
+            message: this.redact(
+              `MCP tool "${call.tool}" on "${this.name}" timed out: ${error.message}`,
+            ),
           },
           source: this.source,
         };
       }
       if (error instanceof McpError && error.code !== (ErrorCode.ConnectionClosed as number)) {
-        return { error: { code: 'mcp_error', message: error.message }, source: this.source };
+        return {
+          error: { code: 'mcp_error', message: this.redact(error.message) },
+          source: this.source,
+        };
       }
       // The server answered, but not with a valid result (the SDK's schema
       // check failed): the server is fine, its answer is not.
@@ -339,7 +446,7 @@ export class ServerConnection {
       if (!isStdioConfig(this.config) && !(error instanceof McpError)) {
         this.lose(client, `failed a request (${errorMessage(error)})`);
       }
-      return unavailable(this.name, errorMessage(error), this.source);
+      return unavailable(this.name, this.redact(errorMessage(error)), this.source);
     } finally {
       dispose();
     }

@@ -3,7 +3,6 @@ import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GatewayError, type ToolDefinition } from '@claude-gateway/core';
-import type { McpServerStatus } from './mcp-client-manager.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   managersShutDownAfterEach,
@@ -28,16 +27,19 @@ afterAll(async () => {
 });
 
 describe('startup', () => {
-  it('starts what it can: a hanging initialize fails on the timeout, the others work', async () => {
+  it('starts servers side by side; a failed one leaves the others working', async () => {
     const configPath = join(dir, 'claude.json');
     const cwd = join(dir, 'project');
+    const marker = join(dir, 'late-refuses');
+    await writeFile(marker, '');
+    const [a, b] = [join(dir, 'rendezvous-a'), join(dir, 'rendezvous-b')];
     await writeFile(
       configPath,
       JSON.stringify({
         mcpServers: {
           good: {
             command: '${NODE_BIN}',
-            args: ['${FAULT_SERVER}', '${TAG}'],
+            args: ['${FAULT_SERVER}', '--rendezvous', a, b, '${TAG}'],
             env: { GREETING: '${GREETING:-hello}' },
           },
           legacy: { type: 'sse', url: 'http://127.0.0.1:1/sse' },
@@ -45,7 +47,16 @@ describe('startup', () => {
         projects: {
           [cwd]: {
             mcpServers: {
-              stuck: { command: '${NODE_BIN}', args: ['${NEVER_INIT}', '${TAG}'] },
+              // Each of the pair waits for the other before answering: only
+              // a startup that runs them side by side gets both ready.
+              partner: {
+                command: '${NODE_BIN}',
+                args: ['${FAULT_SERVER}', '--rendezvous', b, a, '${TAG}'],
+              },
+              late: {
+                command: '${NODE_BIN}',
+                args: ['${FAULT_SERVER}', '--fail-start-if', marker, '${TAG}'],
+              },
               offline: { type: 'http', url: 'http://127.0.0.1:1/mcp' },
               missing: { command: '/nonexistent/mcp-server-binary' },
             },
@@ -54,53 +65,36 @@ describe('startup', () => {
       }),
     );
     const logger = recordingLogger();
-    const snapshots: McpServerStatus[][] = [];
     const manager = createMcpClientManager({
       configPath,
       cwd,
-      env: {
-        NODE_BIN: process.execPath,
-        FAULT_SERVER: serverEntries.fault,
-        NEVER_INIT: serverEntries.neverInitialize,
-        TAG: tag,
-      },
-      // Long enough for a loaded machine to start `good`; `stuck` waits it out.
-      startupTimeoutMs: 6000,
+      env: { NODE_BIN: process.execPath, FAULT_SERVER: serverEntries.fault, TAG: tag },
+      startupTimeoutMs: 60_000,
       // Retries are scheduled but do not run during the test.
       restart: { initialDelayMs: 600_000 },
       killGraceMs: 300,
       logger,
-      onStatusChange: (all) => snapshots.push(all),
     });
     try {
       const status = await manager.startup();
-      // A config problem fails for good; a server that failed to connect is retried.
+      // A config problem or a missing command fails for good; a server
+      // that failed to connect is retried.
       expect(status.map((s) => [s.name, s.state])).toEqual([
         ['good', 'ready'],
         ['legacy', 'failed'],
-        ['stuck', 'restarting'],
+        ['partner', 'ready'],
+        ['late', 'restarting'],
         ['offline', 'restarting'],
-        ['missing', 'restarting'],
+        ['missing', 'failed'],
       ]);
-      // In parallel: when `good` became ready, `stuck` (later in config order) was running already.
-      const goodReady = snapshots.find((all) => all[0]?.state === 'ready');
-      expect(goodReady?.[2]).toMatchObject({
-        name: 'stuck',
-        state: 'connecting',
-        pid: expect.any(Number),
-      });
       const byName = Object.fromEntries(status.map((s) => [s.name, s]));
       expect(byName.legacy?.error).toBe('unsupported server type "sse"');
-      expect(byName.stuck?.error).toBe('startup timed out after 6000 ms');
       expect(byName.missing?.error).toContain('ENOENT');
       expect(byName.offline?.error).toBeTruthy();
+      expect(byName.late?.error).toBeTruthy();
       expect(logger.errors).toContain(
-        'MCP server "stuck" failed to start: startup timed out after 6000 ms; retrying',
+        `MCP server "missing" failed to start: ${byName.missing?.error ?? ''}`,
       );
-      expect(logger.data).toContainEqual({ stderr: 'never-initialize: listening and ignoring\n' });
-      // The never-initializing server was killed, not left behind.
-      expect(processesMentioning(`${serverEntries.neverInitialize}\u0000${tag}`)).toEqual([]);
-
       const env = (await manager.callTool('info', {})).result as { env: Record<string, string> };
       expect(env.env.GREETING).toBe('hello');
       expect((await manager.listTools()).map((t) => t.name)).toContain('ping');
@@ -110,6 +104,24 @@ describe('startup', () => {
     }
     expect(processesMentioning(tag)).toEqual([]);
   }, 60_000);
+
+  it('fails a server that never answers initialize on the startup timeout, and kills it', async () => {
+    const logger = recordingLogger();
+    const manager = createMcpClientManager({
+      servers: { stuck: nodeServer(serverEntries.neverInitialize, [tag]) },
+      startupTimeoutMs: 1000,
+      restart: { initialDelayMs: 600_000 },
+      killGraceMs: 300,
+      logger,
+    });
+    const [stuck] = await manager.startup();
+    expect(stuck).toMatchObject({ state: 'restarting', error: 'startup timed out after 1000 ms' });
+    expect(logger.errors).toContain(
+      'MCP server "stuck" failed to start: startup timed out after 1000 ms; retrying',
+    );
+    // The never-initializing server was killed, not left behind.
+    expect(processesMentioning(`${serverEntries.neverInitialize}\u0000${tag}`)).toEqual([]);
+  }, 30_000);
 
   it('rejects startup (and listTools) with invalid_config for malformed JSON, naming the file', async () => {
     const mcpJsonPath = join(dir, 'broken.mcp.json');
@@ -204,23 +216,48 @@ describe('startup', () => {
   }, 60_000);
 
   it('gives up on a server that keeps failing to start, and retries none with maxAttempts 0', async () => {
+    const marker = join(dir, 'never');
+    await writeFile(marker, '');
     const logger = recordingLogger();
     const manager = createMcpClientManager({
-      servers: { never: { command: '/nonexistent/mcp-server-binary' } },
+      servers: { never: nodeServer(serverEntries.fault, ['--fail-start-if', marker, tag]) },
+      startupTimeoutMs: 60_000,
       restart: { initialDelayMs: 10, maxAttempts: 2 },
       logger,
     });
     await manager.startup();
     const [never] = await statusReaches(manager, (s) => s[0]?.state === 'failed');
-    expect(never?.error).toMatch(/^gave up after 2 restart attempts \(.*ENOENT/);
+    expect(never?.error).toMatch(/^gave up after 2 restart attempts \(/);
     expect(logger.warnings.filter((w) => w.includes('restart attempt')).length).toBe(2);
 
     const noRetry = createMcpClientManager({
-      servers: { once: { command: '/nonexistent/other-binary' } },
+      servers: { once: nodeServer(serverEntries.fault, ['--fail-start-if', marker, tag]) },
+      startupTimeoutMs: 60_000,
       restart: { maxAttempts: 0 },
     });
-    expect(await noRetry.startup()).toMatchObject([
-      { name: 'once', state: 'failed', error: expect.stringContaining('ENOENT') },
+    expect(await noRetry.startup()).toMatchObject([{ name: 'once', state: 'failed' }]);
+  }, 60_000);
+
+  it('fails at once, without retries, for a missing or forbidden command and a bad URL', async () => {
+    const notExecutable = join(dir, 'not-executable');
+    await writeFile(notExecutable, '#!/bin/sh\n', { mode: 0o644 });
+    const logger = recordingLogger();
+    const manager = createMcpClientManager({
+      servers: {
+        missing: { command: '/nonexistent/mcp-server-binary' },
+        forbidden: { command: notExecutable },
+        badUrl: { type: 'http', url: '${NOT_EXPANDED_INLINE}' },
+      },
+      restart: { initialDelayMs: 10, maxAttempts: 5 },
+      logger,
+    });
+    const status = await manager.startup();
+    expect(status).toMatchObject([
+      { name: 'missing', state: 'failed', error: expect.stringContaining('ENOENT') },
+      { name: 'forbidden', state: 'failed', error: expect.stringContaining('EACCES') },
+      { name: 'badUrl', state: 'failed', error: expect.stringMatching(/Invalid URL/i) },
     ]);
+    expect(logger.warnings.filter((w) => w.includes('restart attempt'))).toEqual([]);
+    expect(logger.errors.filter((e) => e.includes('retrying'))).toEqual([]);
   });
 });
