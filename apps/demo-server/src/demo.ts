@@ -7,9 +7,9 @@ import {
   consoleLogger,
   createAgentRunner,
   createRunManager,
-  errorMessage,
   type RunManager,
   type ToolDefinition,
+  errorDetail,
 } from '@claude-gateway/core';
 import {
   createApprovalBroker,
@@ -112,7 +112,7 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
   const cleanUp = async () => {
     for (const step of cleanups.splice(0).reverse()) {
       await step().catch((error: unknown) =>
-        logger.error('demo: a shutdown step failed', { error: errorMessage(error) }),
+        logger.error('demo: a shutdown step failed', { error: errorDetail(error) }),
       );
     }
   };
@@ -169,7 +169,7 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
             return status;
           },
           (error: unknown) => {
-            logger.error('demo: MCP did not start', { error: errorMessage(error) });
+            logger.error('demo: MCP did not start', { error: errorDetail(error) });
             return mcp.status();
           },
         )

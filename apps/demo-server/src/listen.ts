@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -11,15 +10,29 @@ export function displayUrl(host: string, port: number): string {
   return host.includes(':') ? `http://[${host}]:${port}` : `http://${host}:${port}`;
 }
 
-/** Starts listening; rejects on `EADDRINUSE` and the like. Resolves with the actual port. */
-export async function listen(server: Server, port: number, host: string): Promise<number> {
-  const failed = once(server, 'error');
-  server.listen(port, host);
-  await Promise.race([
-    once(server, 'listening'),
-    failed.then(([error]) => Promise.reject(error as Error)),
-  ]);
-  return (server.address() as AddressInfo).port;
+/**
+ * Starts listening; rejects on `EADDRINUSE` and the like with a message that
+ * names the address. Resolves with the actual port. The error listener is
+ * removed either way, so a later server error is not an unhandled rejection.
+ */
+export function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      const reason =
+        error.code === 'EADDRINUSE'
+          ? `${host}:${port} is already in use (set PORT to another port)`
+          : `cannot listen on ${host}:${port}: ${error.message}`;
+      reject(new Error(reason, { cause: error }));
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
 }
 
 /** Stops accepting connections now; `finish()` then drops the idle and open ones and resolves when closed. */

@@ -324,6 +324,11 @@ describe('chat server', () => {
     }
   });
 
+  it('rejects its start promise when the port is taken', async () => {
+    const port = Number(new URL(server.url).port);
+    await expect(startChatServer({ port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+
   it('answers bad requests with { error: { code, message } }', async () => {
     const session = await newSession();
     const runs = `/sessions/${session.id}/runs`;

@@ -61,7 +61,18 @@ export async function startChatServer(options: ChatServerOptions = {}) {
   });
 
   const server = createServer(toNodeListener(handler));
-  await new Promise<void>((resolve) => server.listen(options.port ?? 3000, '127.0.0.1', resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject).listen(options.port ?? 3000, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await runs.close();
+    await mock?.close();
+    throw error; // EADDRINUSE and the like: the caller's start fails, the process does not crash
+  }
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   let closing: Promise<void> | undefined;

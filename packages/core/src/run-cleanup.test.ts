@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import type { MockRequestInfo, MockTurn } from '@claude-gateway/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEventLog } from './memory-event-log.js';
 import {
   answersTool,
@@ -11,10 +11,49 @@ import {
   user,
 } from './runner-test-helpers.js';
 
-afterEach(closeMocks);
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await closeMocks();
+});
 
-const timers = (): number =>
-  process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+/**
+ * Tracks the timers this package's own code creates (by the creating stack),
+ * so timers of the SDK, undici or the mock server (the whole process shares
+ * them) cannot make the count flaky. `pending()` lists those neither fired
+ * nor cleared.
+ */
+function trackOwnTimers() {
+  const live = new Map<unknown, string>();
+  const realSet = globalThis.setTimeout;
+  const realClear = globalThis.clearTimeout;
+  const ours = (stack: string): boolean =>
+    stack
+      .split('\n')
+      .slice(2)
+      .some((line) => /packages\/core\/src\/(?!.*\.test\.ts)/.test(line));
+  vi.spyOn(globalThis, 'setTimeout').mockImplementation(((
+    fn: (...args: unknown[]) => void,
+    ms?: number,
+    ...args: unknown[]
+  ) => {
+    const stack = new Error().stack ?? '';
+    const handle = realSet(
+      (...a: unknown[]) => {
+        live.delete(handle);
+        fn(...a);
+      },
+      ms,
+      ...args,
+    );
+    if (ours(stack)) live.set(handle, stack);
+    return handle;
+  }) as typeof setTimeout);
+  vi.spyOn(globalThis, 'clearTimeout').mockImplementation(((handle?: unknown) => {
+    live.delete(handle);
+    realClear(handle as Parameters<typeof clearTimeout>[0]);
+  }));
+  return { pending: () => [...live.values()], created: () => live.size };
+}
 
 const isChild = (request: MockRequestInfo): boolean =>
   JSON.stringify(request.body.system ?? '').includes('helper');
@@ -41,7 +80,7 @@ describe('agent runner: nothing is left behind', () => {
       subAgents: [{ name: 'helper', description: 'Helps.', systemPrompt: 'You are a helper.' }],
       timeoutMs: 60_000,
     });
-    const before = timers();
+    const own = trackOwnTimers();
     const signal = new AbortController().signal;
     const ok = await runner.run({ messages: [user('go')], log: createEventLog(), signal });
     expect(ok.error).toBeUndefined();
@@ -55,6 +94,6 @@ describe('agent runner: nothing is left behind', () => {
     }).run({ messages: [user('go')], log: createEventLog(), signal });
     expect(stalled.error).toMatchObject({ code: 'stalled' });
     expect(getEventListeners(signal, 'abort')).toHaveLength(0);
-    expect(timers()).toBeLessThanOrEqual(before);
+    expect(own.pending()).toEqual([]);
   });
 });

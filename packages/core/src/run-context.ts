@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { AgentRunnerHooks, ThinkingOption } from './agent-runner-types.js';
-import { errorMessage } from './errors.js';
+import { errorMessage, errorDetail } from './errors.js';
 import type { EventLog, LogEntry } from './event-log-types.js';
 import type { GatewayEvent } from './events.js';
 import type { Logger } from './logger.js';
@@ -78,7 +78,7 @@ export async function callHook<T>(
   try {
     return await fn();
   } catch (error) {
-    logger.error(`claude-gateway: hook ${name} threw; ignored`, { error: errorMessage(error) });
+    logger.error(`claude-gateway: hook ${name} threw; ignored`, { error: errorDetail(error) });
     return undefined;
   }
 }

@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { RunResult } from './agent-runner-types.js';
-import { errorMessage, GatewayError, type ErrorPayload, type RunErrorCode } from './errors.js';
+import { GatewayError, type ErrorPayload, type RunErrorCode, errorDetail } from './errors.js';
 import type { EventLog } from './event-log-types.js';
 import { emptyUsage } from './events.js';
 import { consoleLogger } from './logger.js';
@@ -143,7 +143,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         excessIdleBefore: at - sessionEvictAfterMs,
       });
     } catch (error) {
-      logger.warn('claude-gateway: pruning sessions failed', { error: errorMessage(error) });
+      logger.warn('claude-gateway: pruning sessions failed', { error: errorDetail(error) });
     }
   };
 
@@ -153,7 +153,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     } catch (error) {
       logger.error('claude-gateway: the session store could not record the end of a run', {
         runId,
-        error: errorMessage(error),
+        error: errorDetail(error),
       });
     }
   };
@@ -194,7 +194,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         // Only misuse rejects run() (found before the run began): end it visibly.
         logger.error('claude-gateway: a run could not start', {
           runId,
-          error: errorMessage(error),
+          error: errorDetail(error),
         });
         const failure = { code: 'internal' as const, message: 'the run could not start' };
         // Recorded first, as on every path: a reader that sees the end finds it recorded.
@@ -269,7 +269,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         stop().catch((error: unknown) =>
           logger.warn('claude-gateway: could not stop listening for cancels', {
             runId,
-            error: errorMessage(error),
+            error: errorDetail(error),
           }),
         );
       });

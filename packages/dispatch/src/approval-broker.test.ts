@@ -53,6 +53,7 @@ describe('createApprovalBroker: decide', () => {
     const record = await broker.request(call());
     const waiting = broker.wait(record, never());
     const answer = await broker.decide({
+      anySession: true,
       toolUseId: 'toolu_1',
       nonce: record.nonce,
       approved: true,
@@ -70,6 +71,7 @@ describe('createApprovalBroker: decide', () => {
     const broker = createApprovalBroker();
     const record = await broker.request(call());
     const answer = await broker.decide({
+      anySession: true,
       toolUseId: 'toolu_1',
       nonce: record.nonce,
       approved: 'yes' as unknown as boolean,
@@ -83,19 +85,31 @@ describe('createApprovalBroker: decide', () => {
 
   it('answers not_found for an unknown call', async () => {
     const broker = createApprovalBroker();
-    expect(await broker.decide({ toolUseId: 'nope', nonce: 'x', approved: true })).toBe(
-      'not_found',
-    );
+    expect(
+      await broker.decide({ anySession: true, toolUseId: 'nope', nonce: 'x', approved: true }),
+    ).toBe('not_found');
   });
 
   it('answers not_found when the call belongs to another session, without deciding it', async () => {
     const broker = createApprovalBroker();
     const record = await broker.request(call('toolu_1', 's1'));
-    const decide = (sessionId?: string) =>
+    const decide = (sessionId: string) =>
       broker.decide({ toolUseId: 'toolu_1', nonce: record.nonce, approved: true, sessionId });
     expect(await decide('s2')).toBe('not_found');
     expect((await broker.store.get('toolu_1'))?.decision).toBeUndefined();
     expect(await decide('s1')).toBe('ok');
+  });
+
+  it('refuses a decision that names no session unless it says anySession (fails closed)', async () => {
+    const broker = createApprovalBroker();
+    const record = await broker.request(call('toolu_1', 's1'));
+    const bare = { toolUseId: 'toolu_1', nonce: record.nonce, approved: true };
+    await expect(broker.decide(bare as never)).rejects.toMatchObject({ code: 'invalid_options' });
+    await expect(
+      broker.decide({ ...bare, sessionId: 's1', anySession: true } as never),
+    ).rejects.toMatchObject({ code: 'invalid_options' });
+    expect((await broker.store.get('toolu_1'))?.decision).toBeUndefined();
+    expect(await broker.decide({ ...bare, anySession: true })).toBe('ok');
   });
 
   it('answers nonce_mismatch for a forged nonce and leaves the call pending', async () => {
@@ -109,33 +123,48 @@ describe('createApprovalBroker: decide', () => {
       undefined as unknown as string,
     ];
     for (const nonce of forged) {
-      expect(await broker.decide({ toolUseId: 'toolu_1', nonce, approved: true })).toBe(
-        'nonce_mismatch',
-      );
+      expect(
+        await broker.decide({ anySession: true, toolUseId: 'toolu_1', nonce, approved: true }),
+      ).toBe('nonce_mismatch');
     }
     expect((await broker.store.get('toolu_1'))?.decision).toBeUndefined();
-    expect(await broker.decide({ toolUseId: 'toolu_1', nonce: record.nonce, approved: true })).toBe(
-      'ok',
-    );
+    expect(
+      await broker.decide({
+        anySession: true,
+        toolUseId: 'toolu_1',
+        nonce: record.nonce,
+        approved: true,
+      }),
+    ).toBe('ok');
   });
 
   it('refuses a nonce replayed against another call (nonce_mismatch)', async () => {
     const broker = createApprovalBroker();
     const first = await broker.request(call('toolu_1'));
     const second = await broker.request({ ...call('toolu_2'), input: { path: '/etc' } });
-    expect(await broker.decide({ toolUseId: 'toolu_1', nonce: first.nonce, approved: true })).toBe(
-      'ok',
-    );
-    expect(await broker.decide({ toolUseId: 'toolu_2', nonce: first.nonce, approved: true })).toBe(
-      'nonce_mismatch',
-    );
+    expect(
+      await broker.decide({
+        anySession: true,
+        toolUseId: 'toolu_1',
+        nonce: first.nonce,
+        approved: true,
+      }),
+    ).toBe('ok');
+    expect(
+      await broker.decide({
+        anySession: true,
+        toolUseId: 'toolu_2',
+        nonce: first.nonce,
+        approved: true,
+      }),
+    ).toBe('nonce_mismatch');
     expect((await broker.store.get(second.toolUseId))?.decision).toBeUndefined();
   });
 
   it('answers already_decided to the second decision; the first stands', async () => {
     const broker = createApprovalBroker();
     const record = await broker.request(call());
-    const base = { toolUseId: 'toolu_1', nonce: record.nonce };
+    const base = { toolUseId: 'toolu_1', nonce: record.nonce, anySession: true as const };
     expect(await broker.decide({ ...base, approved: false })).toBe('ok');
     expect(await broker.decide({ ...base, approved: true })).toBe('already_decided');
     await expect(broker.wait(record, never())).resolves.toMatchObject({ reason: 'denied' });
@@ -147,8 +176,18 @@ describe('createApprovalBroker: decide', () => {
       const record = await broker.request(call(`toolu_${i}`));
       const waiting = broker.wait(record, never());
       const answers = await Promise.all([
-        broker.decide({ toolUseId: record.toolUseId, nonce: record.nonce, approved: true }),
-        broker.decide({ toolUseId: record.toolUseId, nonce: record.nonce, approved: false }),
+        broker.decide({
+          anySession: true,
+          toolUseId: record.toolUseId,
+          nonce: record.nonce,
+          approved: true,
+        }),
+        broker.decide({
+          anySession: true,
+          toolUseId: record.toolUseId,
+          nonce: record.nonce,
+          approved: false,
+        }),
       ]);
       expect(answers.filter((a) => a === 'ok')).toHaveLength(1);
       expect(answers.filter((a) => a === 'already_decided')).toHaveLength(1);
@@ -164,9 +203,14 @@ describe('createApprovalBroker: decide', () => {
     const waiting = broker.wait(record, never());
     await vi.advanceTimersByTimeAsync(1_000);
     await expect(waiting).resolves.toMatchObject({ approved: false, reason: 'expired' });
-    expect(await broker.decide({ toolUseId: 'toolu_1', nonce: record.nonce, approved: true })).toBe(
-      'expired',
-    );
+    expect(
+      await broker.decide({
+        anySession: true,
+        toolUseId: 'toolu_1',
+        nonce: record.nonce,
+        approved: true,
+      }),
+    ).toBe('expired');
   });
 
   it('answers expired past expiresAt even when no one is waiting, and never approves late', async () => {
@@ -174,9 +218,14 @@ describe('createApprovalBroker: decide', () => {
     const broker = createApprovalBroker({ timeoutMs: 1_000 });
     const record = await broker.request(call());
     vi.setSystemTime(Date.now() + 1_000);
-    expect(await broker.decide({ toolUseId: 'toolu_1', nonce: record.nonce, approved: true })).toBe(
-      'expired',
-    );
+    expect(
+      await broker.decide({
+        anySession: true,
+        toolUseId: 'toolu_1',
+        nonce: record.nonce,
+        approved: true,
+      }),
+    ).toBe('expired');
     // A waiter arriving now sees the expiry, not an approval.
     await expect(broker.wait(record, never())).resolves.toMatchObject({ reason: 'expired' });
   });
@@ -186,9 +235,14 @@ describe('createApprovalBroker: decide', () => {
     const broker = createApprovalBroker({ timeoutMs: 1_000 });
     await broker.request(call());
     vi.setSystemTime(Date.now() + 5_000);
-    expect(await broker.decide({ toolUseId: 'toolu_1', nonce: 'forged', approved: true })).toBe(
-      'nonce_mismatch',
-    );
+    expect(
+      await broker.decide({
+        anySession: true,
+        toolUseId: 'toolu_1',
+        nonce: 'forged',
+        approved: true,
+      }),
+    ).toBe('nonce_mismatch');
   });
 });
 
@@ -203,9 +257,14 @@ describe('createApprovalBroker: wait', () => {
     controller.abort();
     await expect(waiting).resolves.toMatchObject({ approved: false, reason: 'cancelled' });
     expect(store.waiting).toBe(0);
-    expect(await broker.decide({ toolUseId: 'toolu_1', nonce: record.nonce, approved: true })).toBe(
-      'already_decided',
-    );
+    expect(
+      await broker.decide({
+        anySession: true,
+        toolUseId: 'toolu_1',
+        nonce: record.nonce,
+        approved: true,
+      }),
+    ).toBe('already_decided');
   });
 
   it('with an already aborted signal records cancelled without waiting', async () => {

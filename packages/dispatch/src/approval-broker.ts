@@ -25,8 +25,8 @@ export interface ApprovalRequestInput {
   input: unknown;
 }
 
-/** A decision posted by a person (through the server's approval endpoint). */
-export interface DecideInput {
+/** What every decision carries. */
+interface DecideFields {
   /** The gated call's `tool_use_id`. */
   toolUseId: string;
   /** The nonce from its `tool_approval_request` event. */
@@ -37,9 +37,19 @@ export interface DecideInput {
   allowToolType?: boolean;
   /** Who decided, for the audit trail. */
   approver?: string;
-  /** When given, a call of another session answers `not_found`. */
-  sessionId?: string;
 }
+
+/**
+ * A decision posted by a person (through the server's approval endpoint).
+ * It names the session it comes from: a call of another session answers
+ * `not_found`, exactly as a missing one. A trusted back office that may
+ * decide for any session says so with `anySession: true` instead; a decision
+ * with neither is refused (`invalid_options`), so a forgotten session fails
+ * closed.
+ */
+export type DecideInput =
+  | (DecideFields & { sessionId: string; anySession?: never })
+  | (DecideFields & { anySession: true; sessionId?: never });
 
 /**
  * Answer of {@link ApprovalBroker.decide}:
@@ -162,11 +172,18 @@ export function createApprovalBroker(options: ApprovalBrokerOptions = {}): Appro
     },
 
     async decide(input) {
+      const scoped = typeof input.sessionId === 'string' && input.sessionId !== '';
+      if (scoped === (input.anySession === true)) {
+        throw new GatewayError(
+          'invalid_options',
+          'decide() needs the sessionId the decision comes from (or anySession: true for a trusted back office)',
+        );
+      }
       if (typeof input.toolUseId !== 'string') return 'not_found';
       const entry = await store.get(input.toolUseId);
       if (!entry) return 'not_found';
       const { record } = entry;
-      if (input.sessionId !== undefined && input.sessionId !== record.sessionId) {
+      if (input.sessionId !== record.sessionId && input.anySession !== true) {
         return 'not_found';
       }
       if (!nonceEquals(input.nonce, record.nonce)) return 'nonce_mismatch';

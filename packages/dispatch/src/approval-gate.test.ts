@@ -87,7 +87,9 @@ describe('approval gate', () => {
     const ctx = makeContext();
     const pending = dispatcher.execute(call(), ctx);
     const { nonce } = await waitForEvent(ctx.log, 'tool_approval_request');
-    expect(await broker.decide({ toolUseId: 'toolu_1', nonce, approved: false })).toBe('ok');
+    expect(
+      await broker.decide({ anySession: true, toolUseId: 'toolu_1', nonce, approved: false }),
+    ).toBe('ok');
     expect(await pending).toMatchObject({ error: { code: 'user_denied' }, source: 'local' });
     expect(runs).toEqual([]);
     const events = await eventsOf(ctx.log);
@@ -119,7 +121,12 @@ describe('approval gate', () => {
       reason: 'expired',
     });
     expect(
-      await broker.decide({ toolUseId: 'toolu_1', nonce: request.nonce, approved: true }),
+      await broker.decide({
+        anySession: true,
+        toolUseId: 'toolu_1',
+        nonce: request.nonce,
+        approved: true,
+      }),
     ).toBe('expired');
     expect(runs).toEqual([]);
   });
@@ -146,7 +153,12 @@ describe('approval gate', () => {
       },
     ]);
     expect(
-      await broker.decide({ toolUseId: 'toolu_1', nonce: request.nonce, approved: true }),
+      await broker.decide({
+        anySession: true,
+        toolUseId: 'toolu_1',
+        nonce: request.nonce,
+        approved: true,
+      }),
     ).toBe('already_decided');
     expect(runs).toEqual([]);
   });
@@ -159,17 +171,32 @@ describe('approval gate', () => {
     const second = dispatcher.execute(call('toolu_2', '/etc/passwd'), ctx);
     const b = await waitForEvent(ctx.log, 'tool_approval_request', 1);
     expect(b.tool_use_id).toBe('toolu_2');
-    expect(await broker.decide({ toolUseId: 'toolu_1', nonce: a.nonce, approved: true })).toBe(
-      'ok',
-    );
-    expect(await broker.decide({ toolUseId: 'toolu_2', nonce: a.nonce, approved: true })).toBe(
-      'nonce_mismatch',
-    );
+    expect(
+      await broker.decide({
+        anySession: true,
+        toolUseId: 'toolu_1',
+        nonce: a.nonce,
+        approved: true,
+      }),
+    ).toBe('ok');
+    expect(
+      await broker.decide({
+        anySession: true,
+        toolUseId: 'toolu_2',
+        nonce: a.nonce,
+        approved: true,
+      }),
+    ).toBe('nonce_mismatch');
     expect(await first).toMatchObject({ result: { deleted: '/tmp/a' } });
     expect(runs).toEqual(['/tmp/a']);
-    expect(await broker.decide({ toolUseId: 'toolu_2', nonce: b.nonce, approved: false })).toBe(
-      'ok',
-    );
+    expect(
+      await broker.decide({
+        anySession: true,
+        toolUseId: 'toolu_2',
+        nonce: b.nonce,
+        approved: false,
+      }),
+    ).toBe('ok');
     expect(await second).toMatchObject({ error: { code: 'user_denied' } });
     expect(runs).toEqual(['/tmp/a']);
   });
@@ -186,7 +213,9 @@ describe('approval gate', () => {
     const ctx = makeContext();
     const pending = dispatcher.execute(call('toolu_1', '/etc/passwd'), ctx);
     const { nonce } = await waitForEvent(ctx.log, 'tool_approval_request');
-    expect(await real.decide({ toolUseId: 'toolu_1', nonce, approved: true })).toBe('ok');
+    expect(
+      await real.decide({ anySession: true, toolUseId: 'toolu_1', nonce, approved: true }),
+    ).toBe('ok');
     expect(await pending).toMatchObject({ error: { code: 'user_denied' } });
     expect(runs).toEqual([]);
   });
@@ -208,7 +237,13 @@ describe('approval gate', () => {
     const ctx = makeContext({ sessionId: 's1' });
     const first = dispatcher.execute(call('toolu_1'), ctx);
     const { nonce } = await waitForEvent(ctx.log, 'tool_approval_request');
-    await broker.decide({ toolUseId: 'toolu_1', nonce, approved: true, allowToolType: true });
+    await broker.decide({
+      anySession: true,
+      toolUseId: 'toolu_1',
+      nonce,
+      approved: true,
+      allowToolType: true,
+    });
     await first;
     const seqAfterFirst = ctx.log.lastSeq();
 
@@ -222,7 +257,12 @@ describe('approval gate', () => {
     const third = dispatcher.execute(call('toolu_3', '/tmp/c'), other);
     const request = await waitForEvent(other.log, 'tool_approval_request');
     expect(request.tool_use_id).toBe('toolu_3');
-    await broker.decide({ toolUseId: 'toolu_3', nonce: request.nonce, approved: false });
+    await broker.decide({
+      anySession: true,
+      toolUseId: 'toolu_3',
+      nonce: request.nonce,
+      approved: false,
+    });
     expect(await third).toMatchObject({ error: { code: 'user_denied' } });
   });
 
@@ -231,7 +271,13 @@ describe('approval gate', () => {
     const ctx = makeContext();
     const first = dispatcher.execute(call('toolu_1'), ctx);
     const { nonce } = await waitForEvent(ctx.log, 'tool_approval_request');
-    await broker.decide({ toolUseId: 'toolu_1', nonce, approved: false, allowToolType: true });
+    await broker.decide({
+      anySession: true,
+      toolUseId: 'toolu_1',
+      nonce,
+      approved: false,
+      allowToolType: true,
+    });
     await first;
     void dispatcher.execute(call('toolu_2'), ctx);
     const again = await waitForEvent(ctx.log, 'tool_approval_request', 2);
@@ -265,7 +311,7 @@ describe('approval gate', () => {
     const pending = bySet.execute({ id: 'toolu_s', name: 'search', input: { q: 'x' } }, ctx);
     const { nonce } = await waitForEvent(ctx.log, 'tool_approval_request');
     expect(source.calls).toEqual([]);
-    await broker.decide({ toolUseId: 'toolu_s', nonce, approved: true });
+    await broker.decide({ anySession: true, toolUseId: 'toolu_s', nonce, approved: true });
     expect(await pending).toMatchObject({ source: 'mcp:one' });
 
     const rule = vi.fn((name: string, input: unknown) => (input as { q: string }).q === 'secret');
@@ -338,7 +384,7 @@ describe('approval gate', () => {
     const ctx = makeContext();
     const first = dispatcher.execute(call('toolu_1'), ctx);
     const { nonce } = await waitForEvent(ctx.log, 'tool_approval_request');
-    await broker.decide({ toolUseId: 'toolu_1', nonce, approved: true });
+    await broker.decide({ anySession: true, toolUseId: 'toolu_1', nonce, approved: true });
     await first;
     expect(await dispatcher.execute(call('toolu_1'), ctx)).toMatchObject({
       error: { code: 'approval_required' },

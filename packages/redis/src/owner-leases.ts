@@ -1,4 +1,4 @@
-import { errorMessage, type GatewayEvent, type Logger } from '@claude-gateway/core';
+import { type GatewayEvent, type Logger, errorDetail } from '@claude-gateway/core';
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 import { CHECK_OWNER, RENEW_LEASES } from './owner-scripts.js';
@@ -97,7 +97,7 @@ export class OwnerLeases {
     } catch (error) {
       // Redis is away: the next tick tries again (a lapse meanwhile is taken back).
       this.#options.logger.warn('claude-gateway: renewing run leases failed', {
-        error: errorMessage(error),
+        error: errorDetail(error),
       });
     }
   }

@@ -1,4 +1,4 @@
-import { errorMessage, type Logger } from '@claude-gateway/core';
+import { type Logger, errorDetail } from '@claude-gateway/core';
 import type { Redis } from 'ioredis';
 
 /** One subscriber of a channel. */
@@ -107,7 +107,7 @@ export class PubSubHub {
           // A lost connection drops the subscription anyway.
           this.#logger.warn('claude-gateway: Redis unsubscribe failed', {
             channel,
-            error: errorMessage(error),
+            error: errorDetail(error),
           });
         }
       });

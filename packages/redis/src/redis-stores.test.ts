@@ -150,7 +150,12 @@ describe.skipIf(skip)('Redis stores on a real redis-server', () => {
       decision: { approved: false, reason: 'expired' },
     });
     expect(
-      await broker.decide({ toolUseId: record.toolUseId, nonce: 'nonce', approved: true }),
+      await broker.decide({
+        anySession: true,
+        toolUseId: record.toolUseId,
+        nonce: 'nonce',
+        approved: true,
+      }),
     ).toBe('expired');
     // The broker's own expiry (reason "expired") is stored as given.
     const second = { ...record, toolUseId: `toolu_${count}_b` };

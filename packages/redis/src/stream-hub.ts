@@ -1,4 +1,4 @@
-import { errorMessage, type Logger } from '@claude-gateway/core';
+import { type Logger, errorDetail } from '@claude-gateway/core';
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 import { sleep } from './retry.js';
@@ -160,7 +160,7 @@ export class StreamHub {
         // positions, and the next XREAD picks up where they are.
         if (failures++ === 0) {
           this.#options.logger.warn('claude-gateway: Redis blocking read failed; retrying', {
-            error: errorMessage(error),
+            error: errorDetail(error),
           });
         }
         await sleep(Math.min(50 * 2 ** Math.min(failures, 5), 1000));

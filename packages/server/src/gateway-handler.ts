@@ -1,4 +1,4 @@
-import { GatewayError, consoleLogger, errorMessage } from '@claude-gateway/core';
+import { GatewayError, consoleLogger, errorDetail } from '@claude-gateway/core';
 import { createAuthenticator } from './auth.js';
 import type { GatewayHandler, GatewayHandlerOptions } from './gateway-handler-types.js';
 import { HttpError, errorJson, toHttpError } from './http-error.js';
@@ -111,7 +111,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
           method: request.method,
           // The path only: the query may carry `access_token`.
           path: new URL(request.url).pathname,
-          error: errorMessage(error),
+          error: errorDetail(error),
           stack: error instanceof Error ? error.stack : undefined,
         });
         response = errorJson(new HttpError('internal', 'internal error'), headers);

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { consoleLogger, errorMessage, type Logger } from '@claude-gateway/core';
+import { consoleLogger, type Logger, errorDetail } from '@claude-gateway/core';
 import { toWebRequest, type NodeRequest } from './node-request.js';
 
 /** Options of {@link toNodeListener}. */
@@ -115,7 +115,7 @@ export function toNodeListener(
 
   return (req, res) => {
     serve(req, res).catch((error: unknown) => {
-      logger.error('server: the node listener failed', { error: errorMessage(error) });
+      logger.error('server: the node listener failed', { error: errorDetail(error) });
       internalError(res);
     });
   };

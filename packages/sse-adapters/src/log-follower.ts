@@ -6,6 +6,7 @@ import {
   type EventLog,
   type LogEntry,
   type Logger,
+  errorDetail,
 } from '@claude-gateway/core';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_RETRY_MS, HEARTBEAT_MESSAGE } from './constants.js';
 import { acquireEntryTexts, releaseEntryTexts, type EntryTexts } from './entry-cache.js';
@@ -191,7 +192,7 @@ export class LogFollower {
       this.finish();
       this.#logger.error('sse-adapters: reading the event log failed', {
         logId: this.#log.id,
-        error: errorMessage(settled.error),
+        error: errorDetail(settled.error),
       });
       const error = settled.error;
       return Promise.reject(error instanceof Error ? error : new Error(errorMessage(error)));
