@@ -30,12 +30,16 @@ export interface RunStartEvent {
 export interface ThinkingDeltaEvent {
   type: 'thinking_delta';
   text: string;
+  /** Set when a sub-agent produced it: the parent's tool call the sub-agent runs for. */
+  parent_tool_use_id?: string;
 }
 
 /** One text delta from the model, forwarded as it arrives (never batched). */
 export interface TextDeltaEvent {
   type: 'text_delta';
   text: string;
+  /** Set when a sub-agent produced it: the parent's tool call the sub-agent runs for. */
+  parent_tool_use_id?: string;
 }
 
 /** A complete tool call, appended before it is dispatched. */
@@ -46,6 +50,8 @@ export interface ToolUseEvent {
   input: unknown;
   /** 1-based model turn that produced the call. */
   turn: number;
+  /** Set when a sub-agent produced it: the parent's tool call the sub-agent runs for. */
+  parent_tool_use_id?: string;
 }
 
 /** A gated tool call waits for a person. */
@@ -58,6 +64,8 @@ export interface ToolApprovalRequestEvent {
   nonce: string;
   /** Milliseconds since the epoch. */
   expires_at: number;
+  /** Set when a sub-agent produced it: the parent's tool call the sub-agent runs for. */
+  parent_tool_use_id?: string;
 }
 
 /** Why an approval ended the way it did. */
@@ -70,6 +78,8 @@ export interface ToolApprovalDecisionEvent {
   approved: boolean;
   reason: ApprovalReason;
   approver?: string;
+  /** Set when a sub-agent produced it: the parent's tool call the sub-agent runs for. */
+  parent_tool_use_id?: string;
 }
 
 /** A tool call finished, successfully or not. */
@@ -82,6 +92,8 @@ export interface ToolResultEvent {
   duration_ms: number;
   /** `local` or `mcp:<server>`. */
   source: string;
+  /** Set when a sub-agent produced it: the parent's tool call the sub-agent runs for. */
+  parent_tool_use_id?: string;
 }
 
 /** Kinds of retryable upstream failure. */
@@ -100,6 +112,36 @@ export interface StreamRetryEvent {
    * seq ≥ this value; the next attempt streams the turn again.
    */
   discarded_from_seq?: number;
+  /** Set when a sub-agent produced it: the parent's tool call the sub-agent runs for. */
+  parent_tool_use_id?: string;
+}
+
+/** An MCP server asks the person for input during a tool call. */
+export interface ElicitationRequestEvent {
+  type: 'elicitation_request';
+  elicitation_id: string;
+  /** The tool call during which the server asked. */
+  tool_use_id: string;
+  /** The MCP server's name. */
+  server: string;
+  message: string;
+  /** JSON Schema of the answer's `content`. */
+  requested_schema: unknown;
+  /** 32 random bytes, base64url; an answer must echo it. */
+  nonce: string;
+  /** Milliseconds since the epoch. */
+  expires_at: number;
+  parent_tool_use_id?: string;
+}
+
+/** How an elicitation ended: the answer (or expiry / cancel), for the audit trail; the content itself is not logged. */
+export interface ElicitationResponseEvent {
+  type: 'elicitation_response';
+  elicitation_id: string;
+  action: 'accept' | 'decline' | 'cancel';
+  /** Why: a person answered, the wait expired, or the run was cancelled. */
+  reason: 'answered' | 'expired' | 'cancelled';
+  parent_tool_use_id?: string;
 }
 
 /** Token counts of one model turn. */
@@ -146,6 +188,8 @@ export type GatewayEvent =
   | ToolApprovalRequestEvent
   | ToolApprovalDecisionEvent
   | ToolResultEvent
+  | ElicitationRequestEvent
+  | ElicitationResponseEvent
   | StreamRetryEvent
   | UsageEvent
   | StreamCompleteEvent
@@ -171,6 +215,8 @@ export const EVENT_TYPES = [
   'tool_approval_request',
   'tool_approval_decision',
   'tool_result',
+  'elicitation_request',
+  'elicitation_response',
   'stream_retry',
   'usage',
   'stream_complete',

@@ -22,6 +22,8 @@ export {
   isEventType,
   isTerminalEvent,
   type ApprovalReason,
+  type ElicitationRequestEvent,
+  type ElicitationResponseEvent,
   type ErrorEvent,
   type EventOfType,
   type EventsDroppedEvent,

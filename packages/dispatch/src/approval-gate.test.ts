@@ -52,7 +52,7 @@ describe('approval gate', () => {
       input: { path: '/tmp/a' },
       nonce: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       expires_at: expect.any(Number),
-    } satisfies Record<keyof ToolApprovalRequestEvent, unknown>);
+    } satisfies Record<Exclude<keyof ToolApprovalRequestEvent, 'parent_tool_use_id'>, unknown>);
     expect(request.expires_at).toBeGreaterThan(Date.now());
     expect(runs).toEqual([]);
 
