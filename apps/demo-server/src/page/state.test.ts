@@ -220,7 +220,7 @@ describe('applyEntry', () => {
     const run = replay(
       entries(
         { type: 'text_delta', text: 'Main. ' },
-        { type: 'text_delta', text: 'sub', parent_tool_use_id: 'task_1' } as GatewayEvent,
+        { type: 'text_delta', text: 'sub', parent_tool_use_id: 'task_1' },
         { type: 'text_delta', text: 'More.' },
       ),
     );
