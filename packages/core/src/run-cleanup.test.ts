@@ -48,10 +48,10 @@ function trackOwnTimers() {
     if (ours(stack)) live.set(handle, stack);
     return handle;
   }) as typeof setTimeout);
-  vi.spyOn(globalThis, 'clearTimeout').mockImplementation(((handle?: unknown) => {
+  vi.spyOn(globalThis, 'clearTimeout').mockImplementation((handle?: unknown) => {
     live.delete(handle);
     realClear(handle as Parameters<typeof clearTimeout>[0]);
-  }));
+  });
   return { pending: () => [...live.values()], created: () => live.size };
 }
 
