@@ -10,6 +10,7 @@ import { fanOut } from './scenarios/fan-out.js';
 import { idleSessions } from './scenarios/idle-sessions.js';
 import { longRun } from './scenarios/long-run.js';
 import { mcpCalls } from './scenarios/mcp.js';
+import { redisStores } from './scenarios/redis.js';
 import { resume } from './scenarios/resume.js';
 import { concurrentRuns, textBurst, toolLoop } from './scenarios/streaming.js';
 import type { BenchConfig, ScenarioResult } from './scenarios/types.js';
@@ -36,6 +37,7 @@ const SCENARIOS: {
   { id: 6, name: 'resume', run: resume },
   { id: 7, name: 'MCP calls', run: mcpCalls },
   { id: 8, name: 'long run memory', run: longRun },
+  { id: 10, name: 'Redis against memory', run: redisStores },
 ];
 
 console.log(

@@ -155,6 +155,26 @@ describe('createDemoModel', () => {
     expect(textOf(cut).length).toBeLessThanOrEqual(80);
   });
 
+  test("results followed by the person's words (after a cancel): it answers the words", async () => {
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: 'delete_file please' },
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id: 'toolu_c', name: 'delete_file', input: {} }],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_c', content: 'cancelled', is_error: true },
+          { type: 'text', text: 'never mind, use get_weather' },
+        ],
+      },
+    ];
+    const turn = await turnFor({ messages, tools: TOOLS });
+    const call = turn.blocks?.find((b) => b.type === 'tool_use') as { name: string } | undefined;
+    expect(call?.name).toBe('get_weather');
+  });
+
   test('after tool results it quotes them; a failed tool is reported as failed', async () => {
     const messages: Anthropic.MessageParam[] = [
       { role: 'user', content: 'get_weather and delete_file please' },

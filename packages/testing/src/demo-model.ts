@@ -151,7 +151,12 @@ function demoTurn(body: Json, options: DemoModelOptions, callCount: () => number
     thinkingEnabled(body) ? [{ type: 'thinking', thinking }, ...rest] : rest;
 
   const results = blocksOf(lastUser?.content).filter((b) => b.type === 'tool_result');
-  if (results.length > 0) {
+  // Results followed by the person's own words (the next message after a
+  // cancelled tool call joins that turn): the words are the request.
+  const saidAfterResults = blocksOf(lastUser?.content).some(
+    (b) => b.type === 'text' && typeof b.text === 'string' && b.text.trim() !== '',
+  );
+  if (results.length > 0 && !saidAfterResults) {
     const { thinking, text } = answerToolResults(results, messages[lastUserAt - 1]);
     return { ...delay, blocks: withThinking(thinking, [{ type: 'text', text }]) };
   }
