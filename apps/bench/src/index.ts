@@ -13,6 +13,7 @@ import { mcpCalls } from './scenarios/mcp.js';
 import { redisStores } from './scenarios/redis.js';
 import { resume } from './scenarios/resume.js';
 import { concurrentRuns, textBurst, toolLoop } from './scenarios/streaming.js';
+import { tracingOff } from './scenarios/tracing.js';
 import type { BenchConfig, ScenarioResult } from './scenarios/types.js';
 
 const args = new Set(process.argv.slice(2));
@@ -38,6 +39,7 @@ const SCENARIOS: {
   { id: 7, name: 'MCP calls', run: mcpCalls },
   { id: 8, name: 'long run memory', run: longRun },
   { id: 10, name: 'Redis against memory', run: redisStores },
+  { id: 11, name: 'tracing off', run: tracingOff },
 ];
 
 console.log(

@@ -6,6 +6,7 @@ import type { Logger } from './logger.js';
 import type { PricingTable } from './pricing.js';
 import type { RetryOptions } from './retry.js';
 import type { SubAgentConfig } from './sub-agents.js';
+import type { TracerProviderLike } from './telemetry.js';
 import type { ToolExecutor, ToolResultContentBlock } from './tools.js';
 
 /** Extended thinking: adaptive, a fixed token budget, or off. */
@@ -49,6 +50,22 @@ export interface UsageHookInfo {
   turns: number;
   /** Set when the run failed or was cancelled. */
   error?: ErrorPayload<RunErrorCode>;
+  /** Set when model attempts failed: what they cost (already counted in the usage). */
+  failedAttempts?: FailedAttempts;
+}
+
+/**
+ * Model attempts that failed (retried, given up on, or cancelled) and what
+ * the API billed for them: the input of `message_start` and any output
+ * reported before the failure. Already included in the run's usage and cost;
+ * reported apart so the price of retries can be seen.
+ */
+export interface FailedAttempts {
+  /** Failed attempts, sub-agents' included. */
+  count: number;
+  usage: Usage;
+  /** `null` when a model's price is unknown. */
+  costUsd: number | null;
 }
 
 /**
@@ -116,6 +133,21 @@ export interface AgentRunnerOptions {
   /** Sub-agents exposed to the model as tools taking `{ task }`. @default [] */
   subAgents?: SubAgentConfig[];
   /**
+   * Tool calls of one model turn that run at once. Results go back to the
+   * model in its order whatever order they finish in; a tool whose executor
+   * says `isSequential(name)` runs alone.
+   * @default 8
+   */
+  maxParallelTools?: number;
+  /**
+   * OpenTelemetry spans (run, model attempts, tool calls, approval waits),
+   * with `@opentelemetry/api` installed: `true` uses the global tracer
+   * provider (spans are recorded only once the application registers one),
+   * `{ tracerProvider }` a given one, `false` none at all.
+   * @default true
+   */
+  tracing?: boolean | { tracerProvider?: TracerProviderLike };
+  /**
    * Where throwing hooks, name clashes, a failed log and the SDK's own
    * warnings (deprecated models) are reported. A logger that throws is ignored.
    * @default consoleLogger
@@ -159,6 +191,8 @@ export interface RunResult {
   /** Model turns completed. */
   turns: number;
   error?: ErrorPayload<RunErrorCode>;
+  /** Set when model attempts failed: what they cost (already in `usage` and `costUsd`). */
+  failedAttempts?: FailedAttempts;
 }
 
 /** Runs agent loops. Create one with {@link createAgentRunner}; it is reusable and stateless. */

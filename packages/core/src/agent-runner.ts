@@ -3,16 +3,29 @@ import { AbortedError, linkAbort, raceAbort } from './abort.js';
 import type {
   AgentRunner,
   AgentRunnerOptions,
+  FailedAttempts,
   RunParams,
   RunResult,
 } from './agent-runner-types.js';
 import { errorMessage, settle, type ErrorPayload, type RunErrorCode } from './errors.js';
 import { emptyUsage, type Usage } from './events.js';
-import { cancelled, buildRequest, runModelTurn, RunFailure } from './model-turn.js';
+import {
+  cancelled,
+  buildRequest,
+  runModelTurn,
+  RunFailure,
+  usageAttributes,
+} from './model-turn.js';
 import { addCost, costOf, findModelPrice } from './pricing.js';
 import { LogAppendError, callHook, type RunContext, type RunnerConfig } from './run-context.js';
 import { resolveConfig, validateRunParams } from './runner-options.js';
-import { createSubAgentDispatchers, subAgentToolDefinition } from './sub-agents.js';
+import {
+  createSubAgentDispatchers,
+  subAgentToolDefinition,
+  type ParentLink,
+  type Spend,
+} from './sub-agents.js';
+import { startRunSpan, type RunnerSpan } from './telemetry.js';
 import { runToolCalls } from './tool-calls.js';
 import type { ToolDefinition } from './tools.js';
 
@@ -72,7 +85,11 @@ function addUsage(a: Usage, b: Usage): Usage {
 }
 
 /** The run loop (also used for sub-agents' child runs). Rejects only if `run_start` is refused. */
-async function runAgent(config: RunnerConfig, params: RunParams): Promise<RunResult> {
+async function runAgent(
+  config: RunnerConfig,
+  params: RunParams,
+  parent?: ParentLink,
+): Promise<RunResult> {
   const { log } = params;
   const runId = params.runId ?? log.id;
   const metaSession = log.meta?.sessionId;
@@ -86,6 +103,22 @@ async function runAgent(config: RunnerConfig, params: RunParams): Promise<RunRes
     model: config.model,
   });
 
+  const agentName = parent?.agentName ?? 'claude-gateway';
+  const span = await startRunSpan(
+    config.tracing,
+    `invoke_agent ${agentName}`,
+    {
+      'gen_ai.operation.name': 'invoke_agent',
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.agent.name': agentName,
+      'gen_ai.request.model': config.model,
+      'gen_ai.conversation.id': sessionId,
+      'claude_gateway.run.id': runId,
+      'claude_gateway.session.id': sessionId,
+    },
+    parent?.span,
+  );
+
   const controller = new AbortController();
   const unlink = linkAbort(params.signal, controller);
   const { timeoutMs } = config;
@@ -95,12 +128,34 @@ async function runAgent(config: RunnerConfig, params: RunParams): Promise<RunRes
       : setTimeout(() => controller.abort(new RunTimeout(timeoutMs)), timeoutMs);
   let logError: LogAppendError | undefined;
   let callIndex = 0;
+
+  const price = findModelPrice(config.model, config.pricing);
+  if (!price) warnUnpriced(config);
+  let usage = emptyUsage();
+  let costUsd: number | null = price ? 0 : null;
+  let failed: FailedAttempts | undefined;
+  // Every token billed — this run's and its sub-agents' — counts here as it
+  // is spent, and reaches the parent at once, so a cancel loses none of it.
+  const addSpend = (spend: Spend): void => {
+    usage = addUsage(usage, spend.usage);
+    costUsd = addCost(costUsd, spend.costUsd);
+    if (spend.failed) {
+      failed = {
+        count: (failed?.count ?? 0) + 1,
+        usage: addUsage(failed?.usage ?? emptyUsage(), spend.usage),
+        costUsd: addCost(failed?.costUsd ?? 0, spend.costUsd),
+      };
+    }
+    parent?.onSpend(spend);
+  };
+
   const ctx: RunContext = {
     config,
     log,
     runId,
     sessionId,
     signal: controller.signal,
+    span,
     async emit(event) {
       try {
         return await log.append(event);
@@ -111,33 +166,35 @@ async function runAgent(config: RunnerConfig, params: RunParams): Promise<RunRes
       }
     },
     nextCallIndex: () => callIndex++,
+    spendFailedAttempt(spent) {
+      addSpend({ usage: spent, costUsd: costOf(spent, price), failed: true });
+    },
   };
 
   const history: Anthropic.MessageParam[] = [...params.messages];
-  const price = findModelPrice(config.model, config.pricing);
-  let usage = emptyUsage();
-  let costUsd: number | null = price ? 0 : null;
   let turns = 0;
   let stopReason: string | null = null;
-  const addSpend = (spent: Usage, cost: number | null): void => {
-    usage = addUsage(usage, spent);
-    costUsd = addCost(costUsd, cost);
-  };
 
   let error: ErrorPayload<RunErrorCode> | undefined;
   try {
     const tools = await loadTools(ctx);
-    const subAgents = createSubAgentDispatchers(config, runAgent, addSpend);
+    const subAgents = createSubAgentDispatchers(
+      config,
+      runAgent,
+      (event) => ctx.emit(event),
+      // The child's spend, failed attempts included, as it happens.
+      (spend) => addSpend(spend),
+    );
     for (;;) {
       if (ctx.signal.aborted) throw cancelled();
       if (turns >= config.maxTurns) {
         throw new RunFailure('max_turns', `stopped after ${config.maxTurns} model turns`);
       }
       const request = buildRequest(config, [...history], params.system, tools);
-      const turn = await runModelTurn(ctx, request);
+      const turn = await runModelTurn(ctx, request, turns + 1);
       turns += 1;
       stopReason = turn.stopReason;
-      addSpend(turn.usage, costOf(turn.usage, price));
+      addSpend({ usage: turn.usage, costUsd: costOf(turn.usage, price), failed: false });
       await ctx.emit({ type: 'usage', turn: turns, usage: turn.usage });
       if (turn.stopReason === 'tool_use' && turn.toolCalls.length > 0) {
         const results = await runToolCalls(ctx, turn.toolCalls, turns, subAgents);
@@ -148,15 +205,25 @@ async function runAgent(config: RunnerConfig, params: RunParams): Promise<RunRes
         );
         continue;
       }
-      // A server tool paused a long turn: send the history back to let it finish.
+      // A server tool paused a long turn: send it back as it is to let the
+      // model finish it (the API continues the same assistant turn).
       if (turn.stopReason === 'pause_turn' && turn.content.length > 0) {
         history.push({ role: 'assistant', content: turn.content });
         continue;
       }
-      // The run ends here (end_turn, max_tokens, refusal...): calls the turn was
-      // cut in the middle of are never run, and would make the history unsendable.
+      // Anthropic's guidance: a refused turn must not go back to the model,
+      // or it keeps refusing. The run ends with stop_reason "refusal".
+      if (turn.stopReason === 'refusal') break;
+      // The run ends here (end_turn, max_tokens, ...): calls the turn was cut
+      // in the middle of are never run, and would make the history unsendable.
       const content = withoutUnansweredCalls(turn.content);
       if (content.length > 0) history.push({ role: 'assistant', content });
+      if (turn.stopReason === 'model_context_window_exceeded') {
+        throw new RunFailure(
+          'context_window_exceeded',
+          "the conversation reached the model's context window; shorten or summarise the history to go on",
+        );
+      }
       break;
     }
   } catch (thrown) {
@@ -165,17 +232,23 @@ async function runAgent(config: RunnerConfig, params: RunParams): Promise<RunRes
     clearTimeout(deadline);
     unlink();
   }
+  // A paused turn the run did not get to finish (cancel, max_turns, a
+  // failure) goes back without its unanswered server tool calls.
+  settlePausedTurn(history, params.messages.length);
+
+  const result = (): RunResult => ({
+    messages: history,
+    usage,
+    costUsd,
+    stopReason,
+    turns,
+    ...(error ? { error } : {}),
+    ...(failed ? { failedAttempts: failed } : {}),
+  });
 
   const beforeEnd = params.beforeEnd;
   if (beforeEnd && !logError) {
-    const pending: RunResult = {
-      messages: history,
-      usage,
-      costUsd,
-      stopReason,
-      turns,
-      ...(error ? { error } : {}),
-    };
+    const pending = result();
     await callHook(config.logger, 'beforeEnd', () => beforeEnd(pending));
   }
 
@@ -197,9 +270,11 @@ async function runAgent(config: RunnerConfig, params: RunParams): Promise<RunRes
     });
     error = { code: 'internal', message: logError.message };
   }
+  endRunSpan(span, usage, costUsd, turns, stopReason, error, failed);
 
   const onUsage = config.hooks.onUsage;
   const finalCost = costUsd;
+  const finalFailed = failed;
   if (onUsage) {
     await callHook(config.logger, 'onUsage', () =>
       onUsage(usage, finalCost, {
@@ -208,10 +283,57 @@ async function runAgent(config: RunnerConfig, params: RunParams): Promise<RunRes
         model: config.model,
         turns,
         ...(error ? { error } : {}),
+        ...(finalFailed ? { failedAttempts: finalFailed } : {}),
       }),
     );
   }
-  return { messages: history, usage, costUsd, stopReason, turns, ...(error ? { error } : {}) };
+  return result();
+}
+
+function warnUnpriced(config: RunnerConfig): void {
+  if (config.priceWarnings.has(config.model)) return;
+  config.priceWarnings.add(config.model);
+  config.logger.warn(
+    `claude-gateway: no price for model ${config.model}; cost_usd is null (add it with the pricing option)`,
+    { model: config.model },
+  );
+}
+
+function endRunSpan(
+  span: RunnerSpan,
+  usage: Usage,
+  costUsd: number | null,
+  turns: number,
+  stopReason: string | null,
+  error: ErrorPayload<RunErrorCode> | undefined,
+  failed: FailedAttempts | undefined,
+): void {
+  if (!span.recording) return;
+  span.set({
+    ...usageAttributes(usage),
+    ...(stopReason ? { 'gen_ai.response.finish_reasons': [stopReason] } : {}),
+    'claude_gateway.turns': turns,
+    ...(costUsd === null ? {} : { 'claude_gateway.cost_usd': costUsd }),
+    ...(failed ? { 'claude_gateway.failed_attempts': failed.count } : {}),
+  });
+  if (error) span.fail(error.code, error.message);
+  span.end();
+}
+
+/**
+ * When the history ends with a paused assistant turn (`pause_turn`) that the
+ * run did not finish, drops its server tool calls that have no result, and
+ * the turn itself when nothing else is left. Only the run's own turns
+ * (from `from` on) are touched.
+ */
+function settlePausedTurn(history: Anthropic.MessageParam[], from: number): void {
+  const last = history.at(-1);
+  if (history.length <= from || last?.role !== 'assistant' || typeof last.content === 'string')
+    return;
+  const content = withoutUnansweredCalls(last.content);
+  if (content.length === last.content.length) return;
+  if (content.length > 0) history[history.length - 1] = { role: 'assistant', content };
+  else history.pop();
 }
 
 /** The executor's tool definitions plus one per sub-agent (a sub-agent wins a name clash). */

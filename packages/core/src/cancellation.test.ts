@@ -126,7 +126,8 @@ describe('agent runner: cancellation', () => {
     });
     const log = createEventLog();
     const controller = new AbortController();
-    const running = runnerFor(mock, { tools }).run({
+    // One call at a time: `next` waits behind `slow`, so the cancel reaches it unstarted.
+    const running = runnerFor(mock, { tools, maxParallelTools: 1 }).run({
       messages: hi,
       log,
       signal: controller.signal,

@@ -33,6 +33,8 @@ export const RUN_ERROR_CODES = [
   'upstream_error',
   'authentication',
   'invalid_request',
+  'context_window_exceeded',
+  'request_too_large',
   'max_turns',
   'timeout',
   'owner_lost',

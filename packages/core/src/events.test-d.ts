@@ -21,6 +21,8 @@ if (event.type === 'error') {
     | 'upstream_error'
     | 'authentication'
     | 'invalid_request'
+    | 'context_window_exceeded'
+    | 'request_too_large'
     | 'max_turns'
     | 'timeout'
     | 'owner_lost'

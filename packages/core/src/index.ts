@@ -83,6 +83,7 @@ export type {
   AgentRunner,
   AgentRunnerHooks,
   AgentRunnerOptions,
+  FailedAttempts,
   RunParams,
   RunResult,
   ThinkingOption,
@@ -90,13 +91,20 @@ export type {
   ToolTiming,
   UsageHookInfo,
 } from './agent-runner-types.js';
-export { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TURNS } from './runner-options.js';
+export {
+  DEFAULT_MAX_PARALLEL_TOOLS,
+  DEFAULT_MAX_TOKENS,
+  DEFAULT_MAX_TURNS,
+} from './runner-options.js';
+export type { TracerProviderLike } from './telemetry.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry.js';
 export {
   DEFAULT_PRICING,
+  LONG_CONTEXT_THRESHOLD,
   WEB_SEARCH_PRICE_USD,
   costOf,
   findModelPrice,
+  type LongContextPrice,
   type ModelPrice,
   type PricingTable,
 } from './pricing.js';

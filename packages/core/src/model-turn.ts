@@ -3,7 +3,9 @@ import { AbortedError, sleep } from './abort.js';
 import type { ErrorPayload, RunErrorCode } from './errors.js';
 import { backoffDelay, classifyError } from './retry.js';
 import { LogAppendError, type RunContext, type RunnerConfig } from './run-context.js';
-import { streamTurn, type TurnOutput } from './stream-turn.js';
+import type { Usage } from './events.js';
+import { streamTurn, type AttemptReport, type TurnOutput } from './stream-turn.js';
+import type { RunnerSpan, SpanAttributes } from './telemetry.js';
 import type { ToolDefinition } from './tools.js';
 
 /** A run-ending failure, carried up to the run loop. Internal. */
@@ -93,24 +95,41 @@ const EXHAUSTED: Partial<Record<RunErrorCode, string>> = {
 /**
  * One model turn with retries: each retryable failure appends `stream_retry`
  * (with `discarded_from_seq` when the failed attempt had put deltas in the
- * log), waits (abortably), and streams the whole turn again. Throws
- * {@link RunFailure} when it gives up, `cancelled` when the run is cancelled.
+ * log), waits (abortably), and streams the whole turn again. Each attempt is
+ * a `chat` span; what a failed attempt was billed counts through
+ * `ctx.spendFailedAttempt`. Throws {@link RunFailure} when it gives up,
+ * `cancelled` when the run is cancelled.
  */
 export async function runModelTurn(
   ctx: RunContext,
   request: Anthropic.MessageCreateParamsStreaming,
+  turnNumber: number,
 ): Promise<TurnOutput> {
   const { maxRetries } = ctx.config.retry;
   for (let retries = 0; ; retries++) {
     let firstDeltaSeq: number | undefined;
-    try {
-      return await streamTurn(ctx, request, (seq) => {
+    const report: AttemptReport = {
+      onDelta(seq) {
         firstDeltaSeq ??= seq;
-      });
+      },
+    };
+    const span = startAttemptSpan(ctx, request, turnNumber, retries + 1);
+    try {
+      const turn = await streamTurn(ctx, request, report, span);
+      endAttemptSpan(span, turn.usage, turn.stopReason);
+      return turn;
     } catch (error) {
-      if (error instanceof LogAppendError) throw error;
-      if (ctx.signal.aborted) throw cancelled();
+      if (report.usage) ctx.spendFailedAttempt(report.usage);
+      if (error instanceof LogAppendError) {
+        endAttemptSpan(span, report.usage, null, 'internal', error.message);
+        throw error;
+      }
+      if (ctx.signal.aborted) {
+        endAttemptSpan(span, report.usage, null, 'cancelled', 'the run was cancelled');
+        throw cancelled();
+      }
       const failure = classifyError(error);
+      endAttemptSpan(span, report.usage, null, failure.type, failure.message);
       if (!failure.retryable) throw new RunFailure(failure.code, failure.message);
       if (retries >= maxRetries) {
         const what = EXHAUSTED[failure.code] ?? 'the API call failed';
@@ -135,6 +154,57 @@ export async function runModelTurn(
       }
     }
   }
+}
+
+function startAttemptSpan(
+  ctx: RunContext,
+  request: Anthropic.MessageCreateParamsStreaming,
+  turn: number,
+  attempt: number,
+): RunnerSpan {
+  if (!ctx.span.recording) return ctx.span;
+  return ctx.span.child(`chat ${request.model}`, {
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.provider.name': 'anthropic',
+    'gen_ai.request.model': request.model,
+    'gen_ai.request.max_tokens': request.max_tokens,
+    'gen_ai.conversation.id': ctx.sessionId,
+    'claude_gateway.run.id': ctx.runId,
+    'claude_gateway.session.id': ctx.sessionId,
+    'claude_gateway.turn': turn,
+    'claude_gateway.attempt': attempt,
+  });
+}
+
+function endAttemptSpan(
+  span: RunnerSpan,
+  usage: Usage | undefined,
+  stopReason: string | null,
+  errorType?: string,
+  message?: string,
+): void {
+  if (!span.recording) return;
+  span.set({
+    ...(usage ? usageAttributes(usage) : {}),
+    ...(stopReason ? { 'gen_ai.response.finish_reasons': [stopReason] } : {}),
+  });
+  if (errorType !== undefined) span.fail(errorType, message ?? errorType);
+  span.end();
+}
+
+/**
+ * GenAI usage attributes. `gen_ai.usage.input_tokens` counts every input
+ * token, cached ones included, as the conventions ask (the API's
+ * `input_tokens` counts only the uncached ones).
+ */
+export function usageAttributes(usage: Usage): SpanAttributes {
+  return {
+    'gen_ai.usage.input_tokens':
+      usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens,
+    'gen_ai.usage.output_tokens': usage.output_tokens,
+    'gen_ai.usage.cache_creation.input_tokens': usage.cache_creation_input_tokens,
+    'gen_ai.usage.cache_read.input_tokens': usage.cache_read_input_tokens,
+  };
 }
 
 /** The failure of a cancelled run. */

@@ -15,6 +15,19 @@ export interface ModelPrice {
    * @default 2 × `inputPerMTok`
    */
   cacheWrite1hPerMTok?: number;
+  /**
+   * The rates of a request whose input (uncached, cache writes and cache
+   * reads together) is above `aboveInputTokens`, where the API charges more
+   * for long context (the 1M-token window). They apply to the whole request.
+   * @default none: one rate at every length
+   */
+  longContext?: LongContextPrice;
+}
+
+/** Rates of a long-context request. See {@link ModelPrice.longContext}. */
+export interface LongContextPrice extends Omit<ModelPrice, 'longContext'> {
+  /** Input tokens of one request past which these rates apply. @default none */
+  aboveInputTokens: number;
 }
 
 /** US dollars per web search request ($10 per 1,000 searches). */
@@ -23,26 +36,39 @@ export const WEB_SEARCH_PRICE_USD = 0.01;
 /** Model id (or alias) → prices. */
 export type PricingTable = Readonly<Record<string, ModelPrice>>;
 
-const price = (
+const rates = (
   inputPerMTok: number,
   outputPerMTok: number,
   cacheWritePerMTok: number,
   cacheReadPerMTok: number,
-): ModelPrice =>
+) => ({
+  inputPerMTok,
+  outputPerMTok,
+  cacheWritePerMTok,
+  cacheReadPerMTok,
+  cacheWrite1hPerMTok: 2 * inputPerMTok,
+});
+
+const price = (...args: Parameters<typeof rates>): ModelPrice => Object.freeze(rates(...args));
+
+/** Where the API's long-context rates start: prompts above 200k input tokens. */
+export const LONG_CONTEXT_THRESHOLD = 200_000;
+
+const withLongContext = (base: ModelPrice, ...args: Parameters<typeof rates>): ModelPrice =>
   Object.freeze({
-    inputPerMTok,
-    outputPerMTok,
-    cacheWritePerMTok,
-    cacheReadPerMTok,
-    cacheWrite1hPerMTok: 2 * inputPerMTok,
+    ...base,
+    longContext: Object.freeze({ ...rates(...args), aboveInputTokens: LONG_CONTEXT_THRESHOLD }),
   });
 
 // Anthropic list prices (standard tier, prompts up to 200k tokens), per MTok.
 // Cache write = 1.25 × input (5-minute cache) or 2 × input (1-hour cache),
 // cache read = 0.1 × input.
+// Models with the 1M-token context window are charged long-context rates
+// (2 × input, 1.5 × output, caches scaled alike) for prompts above 200k.
 const OPUS_4 = price(15, 75, 18.75, 1.5);
-const OPUS_4_5 = price(5, 25, 6.25, 0.5); // Opus 4.5 and 4.6
-const SONNET_4 = price(3, 15, 3.75, 0.3); // Sonnet 4, 4.5 and 4.6
+const OPUS_4_5 = price(5, 25, 6.25, 0.5);
+const OPUS_4_6 = withLongContext(OPUS_4_5, 10, 37.5, 12.5, 1);
+const SONNET_4 = withLongContext(price(3, 15, 3.75, 0.3), 6, 22.5, 7.5, 0.6); // Sonnet 4, 4.5, 4.6
 const HAIKU_4_5 = price(1, 5, 1.25, 0.1);
 const HAIKU_3_5 = price(0.8, 4, 1, 0.08);
 const HAIKU_3 = price(0.25, 1.25, 0.3, 0.03);
@@ -53,7 +79,7 @@ const HAIKU_3 = price(0.25, 1.25, 0.3, 0.03);
  * never guesses.
  */
 export const DEFAULT_PRICING: PricingTable = Object.freeze({
-  'claude-opus-4-6': OPUS_4_5,
+  'claude-opus-4-6': OPUS_4_6,
   'claude-opus-4-5': OPUS_4_5,
   'claude-opus-4-5-20251101': OPUS_4_5,
   'claude-opus-4-1': OPUS_4,
@@ -98,13 +124,21 @@ export function findModelPrice(
 }
 
 /**
- * What `usage` costs at `price`, in US dollars (rounded to 1e-9), counting
- * cache reads, 5-minute and 1-hour cache writes at their own rates (the 1-hour
- * rate defaults to 2 × input when `price` has none) plus web searches at
- * {@link WEB_SEARCH_PRICE_USD} each. `null` when `price` is unknown.
+ * What the `usage` of one request costs at `modelPrice`, in US dollars (rounded to
+ * 1e-9), counting cache reads, 5-minute and 1-hour cache writes at their own
+ * rates (the 1-hour rate defaults to 2 × input when there is none) plus
+ * web searches at {@link WEB_SEARCH_PRICE_USD} each. A request whose input is
+ * above `modelPrice.longContext.aboveInputTokens` is charged the long-context
+ * rates. Price each request on its own and sum: the threshold is per request.
+ * `null` when `modelPrice` is unknown.
  */
-export function costOf(usage: Usage, price: ModelPrice | undefined): number | null {
-  if (!price) return null;
+export function costOf(usage: Usage, modelPrice: ModelPrice | undefined): number | null {
+  if (!modelPrice) return null;
+  const input =
+    usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens;
+  const long = modelPrice.longContext;
+  const price: Omit<ModelPrice, 'longContext'> =
+    long && input > long.aboveInputTokens ? long : modelPrice;
   // The 1-hour part of the total; the rest is priced at the 5-minute rate.
   const oneHour = Math.min(
     usage.cache_creation?.ephemeral_1h_input_tokens ?? 0,

@@ -59,6 +59,11 @@ export interface ClassifiedError {
   retryAfterMs?: number;
 }
 
+// How the API words a request whose input does not fit the model's context
+// window ("prompt is too long: 210000 tokens > 200000 maximum", "input length
+// and `max_tokens` exceed context limit: ...").
+const CONTEXT_TOO_LONG = /prompt is too long|exceed(?:s|ed)? (?:the )?context (?:limit|window)/i;
+
 interface ErrorLike {
   status?: unknown;
   type?: unknown;
@@ -119,6 +124,12 @@ function classifyByKind(error: unknown): ClassifiedError {
     apiType === 'permission_error'
   ) {
     return { retryable: false, type: 'api_error', code: 'authentication', message };
+  }
+  if (status === 413 || apiType === 'request_too_large') {
+    return { retryable: false, type: 'api_error', code: 'request_too_large', message };
+  }
+  if ((status === 400 || apiType === 'invalid_request_error') && CONTEXT_TOO_LONG.test(message)) {
+    return { retryable: false, type: 'api_error', code: 'context_window_exceeded', message };
   }
   if (status !== undefined) {
     // 408 and 409 are transient (the SDK retries them too); other 4xx are the caller's.

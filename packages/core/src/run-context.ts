@@ -2,11 +2,12 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { AgentRunnerHooks, ThinkingOption } from './agent-runner-types.js';
 import { errorMessage, errorDetail } from './errors.js';
 import type { EventLog, LogEntry } from './event-log-types.js';
-import type { GatewayEvent } from './events.js';
+import type { GatewayEvent, Usage } from './events.js';
 import type { Logger } from './logger.js';
 import type { PricingTable } from './pricing.js';
 import type { ResolvedRetryOptions } from './retry.js';
 import type { SubAgentConfig } from './sub-agents.js';
+import type { RunnerSpan, TracingSetting } from './telemetry.js';
 import type { ToolExecutor } from './tools.js';
 
 /** A runner's settings after validation. Internal. */
@@ -26,6 +27,12 @@ export interface RunnerConfig {
   logger: Logger;
   /** SDK console warnings already passed to `logger` (each once per runner). */
   sdkWarnings: Set<string>;
+  /** Models already warned about for having no price (each once per runner). */
+  priceWarnings: Set<string>;
+  /** Calls of one turn that may run at once. */
+  maxParallelTools: number;
+  /** OpenTelemetry spans: off, or the provider to use (the global one when unset). */
+  tracing: TracingSetting;
 }
 
 /** Thrown when the log refuses an append mid-run (closed by someone else). */
@@ -48,6 +55,13 @@ export interface RunContext {
   emit(event: GatewayEvent): Promise<LogEntry>;
   /** Next 0-based tool call index of the run. */
   nextCallIndex(): number;
+  /** The run's span (one that records nothing when tracing is off). */
+  span: RunnerSpan;
+  /**
+   * Counts tokens the API billed for a model attempt that failed (or was
+   * cancelled) into the run's usage and cost, and apart as failed attempts.
+   */
+  spendFailedAttempt(usage: Usage): void;
 }
 
 /**

@@ -1,4 +1,10 @@
-import { errorTurn, textTurn, toolUseTurn, type MockRequestInfo } from '@claude-gateway/testing';
+import {
+  errorTurn,
+  refusalTurn,
+  textTurn,
+  toolUseTurn,
+  type MockRequestInfo,
+} from '@claude-gateway/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventLog, LogEntry } from './event-log-types.js';
 import { isTerminalEvent } from './events.js';
@@ -38,6 +44,7 @@ function script(request: MockRequestInfo) {
   const text = lastUserText(request);
   if (text.includes('wait')) return toolUseTurn('wait', {});
   if (text.includes('fail')) return errorTurn(400, { message: 'bad request from the script' });
+  if (text.includes('forbidden')) return refusalTurn();
   return textTurn(`You said: ${text}`);
 }
 
@@ -202,6 +209,22 @@ describe('createRunManager', () => {
       message: 'please fail',
       error: { code: 'invalid_request' },
     });
+    expect(await manager.getHistory(sessionId)).toHaveLength(2);
+    await readAll((await manager.startRun(sessionId, { message: 'hello' })).log);
+    const sent = bodyOf(mock, 2).messages as { role: string; content: unknown }[];
+    expect(sent.map((m) => m.content)).toEqual(['hi', expect.anything(), 'hello']);
+  });
+
+  it('resets the history after a refusal: neither the refused turn nor its message is sent again', async () => {
+    const { manager, mock } = await setup();
+    const { sessionId } = await manager.createSession();
+    await readAll((await manager.startRun(sessionId, { message: 'hi' })).log);
+    const { runId, log } = await manager.startRun(sessionId, { message: 'something forbidden' });
+    expect((await readAll(log)).at(-1)?.event).toMatchObject({
+      type: 'stream_complete',
+      stop_reason: 'refusal',
+    });
+    expect(await manager.getRun(runId)).toMatchObject({ state: 'completed' });
     expect(await manager.getHistory(sessionId)).toHaveLength(2);
     await readAll((await manager.startRun(sessionId, { message: 'hello' })).log);
     const sent = bodyOf(mock, 2).messages as { role: string; content: unknown }[];

@@ -57,13 +57,17 @@ export function withUserMessage(
 
 /**
  * The record of a run's end. A run that failed or was cancelled before the
- * model completed a turn leaves the history as it was: its message got no
- * answer, and keeping it would make every later run resend it (a prompt that
- * is too long would never recover). The run record still holds the message.
+ * model completed a turn, or that the model refused, leaves the history as it
+ * was: its message got no answer, and keeping it would make every later run
+ * resend it (a prompt that is too long would never recover). The run record
+ * still holds the message.
  */
 function endOf(result: RunResult, endedAt: number, before: Anthropic.MessageParam[]): RunEnd {
   const error: ErrorPayload<RunErrorCode> | undefined = result.error;
-  const unanswered = error !== undefined && result.turns === 0;
+  // A refusal resets the conversation to where it was before this run, as
+  // Anthropic advises: neither the refused turn nor the message that led to
+  // it is sent again.
+  const unanswered = (error !== undefined && result.turns === 0) || result.stopReason === 'refusal';
   return {
     state: !error ? 'completed' : error.code === 'cancelled' ? 'cancelled' : 'failed',
     endedAt,

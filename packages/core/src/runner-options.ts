@@ -5,11 +5,14 @@ import { consoleLogger } from './logger.js';
 import type { PricingTable } from './pricing.js';
 import { DEFAULT_RETRY } from './retry.js';
 import { safeLogger, type RunnerConfig } from './run-context.js';
+import type { TracerProviderLike, TracingSetting } from './telemetry.js';
 
 /** Default `maxTokens` of each model turn. */
 export const DEFAULT_MAX_TOKENS = 16_000;
 /** Default `maxTurns` of a run. */
 export const DEFAULT_MAX_TURNS = 20;
+/** Default `maxParallelTools`: calls of one turn that run at once. */
+export const DEFAULT_MAX_PARALLEL_TOOLS = 8;
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -73,6 +76,13 @@ export function resolveConfig(options: AgentRunnerOptions): RunnerConfig {
     invalid('model must be a non-empty string');
   const maxTokens = intOption(options.maxTokens, 'maxTokens', DEFAULT_MAX_TOKENS, 1);
   const maxTurns = intOption(options.maxTurns, 'maxTurns', DEFAULT_MAX_TURNS, 1);
+  const maxParallelTools = intOption(
+    options.maxParallelTools,
+    'maxParallelTools',
+    DEFAULT_MAX_PARALLEL_TOOLS,
+    1,
+  );
+  const tracing = resolveTracing(options.tracing);
   const timeoutMs =
     options.timeoutMs === undefined ? undefined : msOption(options.timeoutMs, 'timeoutMs', 0, 1);
 
@@ -152,24 +162,50 @@ export function resolveConfig(options: AgentRunnerOptions): RunnerConfig {
     subAgents: subAgents.map((sub) => ({ ...sub })),
     logger,
     sdkWarnings: new Set(),
+    priceWarnings: new Set(),
+    maxParallelTools,
+    tracing,
   };
+}
+
+function resolveTracing(tracing: unknown): TracingSetting {
+  if (tracing === undefined || tracing === true) return {};
+  if (tracing === false) return false;
+  if (!isObject(tracing)) invalid('tracing must be a boolean or { tracerProvider }');
+  const provider = tracing.tracerProvider;
+  if (provider === undefined) return {};
+  if (!isObject(provider) || typeof provider.getTracer !== 'function')
+    invalid('tracing.tracerProvider must be an OpenTelemetry TracerProvider');
+  return { tracerProvider: provider as unknown as TracerProviderLike };
+}
+
+const PRICE_FIELDS = [
+  'inputPerMTok',
+  'outputPerMTok',
+  'cacheWritePerMTok',
+  'cacheReadPerMTok',
+] as const;
+
+const isRate = (value: unknown): boolean =>
+  typeof value === 'number' && value >= 0 && Number.isFinite(value);
+
+function checkRates(price: unknown, at: string): void {
+  if (!isObject(price) || PRICE_FIELDS.some((f) => !isRate(price[f])))
+    invalid(`${at} needs non-negative ${PRICE_FIELDS.join(', ')}`);
+  if (price.cacheWrite1hPerMTok !== undefined && !isRate(price.cacheWrite1hPerMTok))
+    invalid(`${at}.cacheWrite1hPerMTok must be a non-negative number`);
 }
 
 function validatePricing(pricing: unknown): PricingTable {
   if (!isObject(pricing)) invalid('pricing must be an object of model → prices');
   for (const [model, price] of Object.entries(pricing)) {
-    const fields = [
-      'inputPerMTok',
-      'outputPerMTok',
-      'cacheWritePerMTok',
-      'cacheReadPerMTok',
-    ] as const;
-    if (
-      !isObject(price) ||
-      fields.some((f) => typeof price[f] !== 'number' || !(Number(price[f]) >= 0))
-    ) {
-      invalid(`pricing[${model}] needs non-negative ${fields.join(', ')}`);
-    }
+    checkRates(price, `pricing[${model}]`);
+    const long = (price as Record<string, unknown>).longContext;
+    if (long === undefined) continue;
+    checkRates(long, `pricing[${model}].longContext`);
+    const threshold = (long as Record<string, unknown>).aboveInputTokens;
+    if (typeof threshold !== 'number' || !Number.isInteger(threshold) || threshold < 0)
+      invalid(`pricing[${model}].longContext.aboveInputTokens must be a non-negative integer`);
   }
   return pricing as PricingTable;
 }

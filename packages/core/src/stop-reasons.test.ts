@@ -40,6 +40,10 @@ const lookup = {
 
 describe('agent runner: stop reasons that end the run', () => {
   for (const stopReason of ['max_tokens', 'model_context_window_exceeded'] as const) {
+    const ending =
+      stopReason === 'max_tokens'
+        ? { type: 'stream_complete', stop_reason: stopReason }
+        : { type: 'error', code: 'context_window_exceeded' };
     it(`${stopReason} with an unanswered tool_use leaves a history that can be sent again`, async () => {
       const mock = await startMock([
         {
@@ -55,12 +59,16 @@ describe('agent runner: stop reasons that end the run', () => {
       const log = createEventLog();
       const result = await runnerFor(mock, { tools }).run({ messages: [user('find x')], log });
 
-      expect(result.error).toBeUndefined();
+      // The context window is full: the run ends with a coded error (the next
+      // run would fail); max_tokens is a normal end.
+      expect(result.error?.code).toBe(
+        stopReason === 'max_tokens' ? undefined : 'context_window_exceeded',
+      );
       expect(result.stopReason).toBe(stopReason);
       expect(tools.calls).toEqual([]);
       const events = await eventsOf(log);
       expect(typesOf(events)).not.toContain('tool_use');
-      expect(events.at(-1)).toMatchObject({ type: 'stream_complete', stop_reason: stopReason });
+      expect(events.at(-1)).toMatchObject(ending);
       // The cut turn's text and thinking stay; the call that was never run does not.
       const last = result.messages.at(-1)!;
       expect(last.role).toBe('assistant');
@@ -91,22 +99,22 @@ describe('agent runner: stop reasons that end the run', () => {
     expect(await followUpError(mock, result)).toBeUndefined();
   });
 
-  it('refusal and stop_sequence end the run with their stop reason and the text kept', async () => {
-    for (const stopReason of ['refusal', 'stop_sequence'] as const) {
-      const mock = await startMock([{ blocks: [{ type: 'text', text: 'No.' }], stopReason }]);
-      const log = createEventLog();
-      const result = await runnerFor(mock).run({ messages: [user('hi')], log });
-      expect(result.stopReason).toBe(stopReason);
-      expect(result.messages.at(-1)).toEqual({
-        role: 'assistant',
-        content: [{ type: 'text', text: 'No.' }],
-      });
-      expect((await eventsOf(log)).at(-1)).toMatchObject({
-        type: 'stream_complete',
-        stop_reason: stopReason,
-      });
-      expect(await followUpError(mock, result)).toBeUndefined();
-    }
+  it('stop_sequence ends the run with its stop reason and the text kept', async () => {
+    const mock = await startMock([
+      { blocks: [{ type: 'text', text: 'No.' }], stopReason: 'stop_sequence' },
+    ]);
+    const log = createEventLog();
+    const result = await runnerFor(mock).run({ messages: [user('hi')], log });
+    expect(result.stopReason).toBe('stop_sequence');
+    expect(result.messages.at(-1)).toEqual({
+      role: 'assistant',
+      content: [{ type: 'text', text: 'No.' }],
+    });
+    expect((await eventsOf(log)).at(-1)).toMatchObject({
+      type: 'stream_complete',
+      stop_reason: 'stop_sequence',
+    });
+    expect(await followUpError(mock, result)).toBeUndefined();
   });
 });
 

@@ -5,6 +5,7 @@ import { emptyUsage, type Usage } from './events.js';
 import { IncompleteStreamError, StallError } from './retry.js';
 import type { RunContext } from './run-context.js';
 import { routeSdkWarnings } from './sdk-warnings.js';
+import type { RunnerSpan } from './telemetry.js';
 
 const USAGE_COUNTS = [
   'input_tokens',
@@ -59,17 +60,31 @@ type Building =
   | { kind: 'json'; block: Record<string, unknown>; json: string }
   | { kind: 'verbatim'; block: Record<string, unknown> };
 
+/** What one attempt tells its caller besides its result. */
+export interface AttemptReport {
+  /** Called with the seq of each delta the attempt appended. */
+  onDelta(seq: number): void;
+  /**
+   * Set when the attempt fails: the usage the API reported before the
+   * failure (`message_start`'s input, any output so far), billed all the same.
+   */
+  usage?: Usage;
+}
+
 /**
  * One attempt at one model turn: streams it, appends a `thinking_delta` /
- * `text_delta` per upstream delta (reporting the seq of the first through
- * `onDelta`), and returns the assembled turn. Throws on any failure (the
- * caller decides about retries); a stall — no SSE event, pings included, for
- * `stallTimeoutMs` — aborts the request and throws {@link StallError}.
+ * `text_delta` per upstream delta (reporting the seq of each through
+ * `report.onDelta`), and returns the assembled turn. Throws on any failure
+ * (the caller decides about retries), leaving the usage reported so far in
+ * `report.usage`; a stall — no SSE event, pings included, for
+ * `stallTimeoutMs` — aborts the request and throws {@link StallError}. The
+ * request runs with `span` active, so the SDK's own span is its child.
  */
 export async function streamTurn(
   ctx: RunContext,
   request: Anthropic.MessageCreateParamsStreaming,
-  onDelta: (seq: number) => void,
+  report: AttemptReport,
+  span: RunnerSpan,
 ): Promise<TurnOutput> {
   const stallMs = ctx.config.retry.stallTimeoutMs;
   const attempt = new AbortController();
@@ -92,14 +107,16 @@ export async function streamTurn(
     lastLife = performance.now();
   };
 
+  const turn = new TurnBuilder();
   try {
     timer = setTimeout(check, stallMs);
     const { client, logger, sdkWarnings } = ctx.config;
-    const response = await routeSdkWarnings(logger, sdkWarnings, () =>
-      client.messages.create(request, { signal: attempt.signal, maxRetries: 0 }),
-    ).asResponse();
+    const response = await span.activate(() =>
+      routeSdkWarnings(logger, sdkWarnings, () =>
+        client.messages.create(request, { signal: attempt.signal, maxRetries: 0 }),
+      ).asResponse(),
+    );
     arm();
-    const turn = new TurnBuilder();
     let complete = false;
     // Raw SSE (not the SDK's parsed stream) so pings count as signs of life.
     for await (const sse of Stream.rawEvents(response, attempt)) {
@@ -114,7 +131,7 @@ export async function streamTurn(
       const delta = turn.apply(event);
       if (delta) {
         const entry = await ctx.emit(delta);
-        onDelta(entry.seq);
+        report.onDelta(entry.seq);
       }
     }
     // An aborted body can end the iteration quietly: check why it ended.
@@ -125,6 +142,7 @@ export async function streamTurn(
     }
     return turn.finish();
   } catch (error) {
+    report.usage = turn.usage();
     if (stalled) throw new StallError(stallMs);
     throw error;
   } finally {
@@ -242,6 +260,11 @@ class TurnBuilder {
     const server = usage['server_tool_use'] as Record<string, unknown> | null | undefined;
     const searches = numberOr0(server?.['web_search_requests']);
     if (searches > 0) this.#usage.server_tool_use = { web_search_requests: searches };
+  }
+
+  /** The usage reported so far. */
+  usage(): Usage {
+    return { ...this.#usage };
   }
 
   finish(): TurnOutput {

@@ -115,13 +115,22 @@ describe('agent runner: sub-agents', () => {
     ]);
     // The parent's totals include the children's spend.
     expect(result.usage).toMatchObject({ input_tokens: 30, output_tokens: 6 });
-    // Children write to their own logs, not the parent's.
-    expect(
-      (await eventsOf(log))
-        .filter((e) => e.type === 'text_delta')
-        .map((e) => e.text)
-        .join(''),
-    ).toBe('Summary.');
+    // The children's text is in the parent's log, each marked with its call.
+    const textOf = (parentId: string | undefined): string =>
+      events
+        .filter((e) => e.type === 'text_delta' && e.parent_tool_use_id === parentId)
+        .map((e) => (e.type === 'text_delta' ? e.text : ''))
+        .join('');
+    const events = await eventsOf(log);
+    expect(textOf(undefined)).toBe('Summary.');
+    expect(textOf('toolu_0')).toBe('Findings on A');
+    expect(textOf('toolu_1')).toBe('Findings on B');
+    // Their run_start, usage and terminal events are not mirrored.
+    expect(typesOf(events).filter((t) => t === 'run_start' || t === 'usage')).toEqual([
+      'run_start',
+      'usage',
+      'usage',
+    ]);
   });
 
   it('runs 12 concurrent sub-agent calls without a MaxListenersExceededWarning', async () => {
@@ -141,7 +150,7 @@ describe('agent runner: sub-agents', () => {
     process.on('warning', onWarning);
     try {
       const controller = new AbortController();
-      const result = await runnerFor(mock, { subAgents: [researcher] }).run({
+      const result = await runnerFor(mock, { subAgents: [researcher], maxParallelTools: 12 }).run({
         messages: [{ role: 'user', content: 'Research twelve things' }],
         log: createEventLog(),
         signal: controller.signal,

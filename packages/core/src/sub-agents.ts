@@ -1,9 +1,12 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { linkAbort } from './abort.js';
 import type { RunParams, RunResult, ThinkingOption } from './agent-runner-types.js';
-import type { Usage } from './events.js';
+import type { LogEntry } from './event-log-types.js';
+import type { GatewayEvent, Usage } from './events.js';
 import { createEventLog } from './memory-event-log.js';
 import type { RunnerConfig } from './run-context.js';
+import { tapLog } from './tap-log.js';
+import type { RunnerSpan } from './telemetry.js';
 import type { SubAgentDispatch } from './tool-calls.js';
 import type { ToolDefinition, ToolExecutor } from './tools.js';
 
@@ -33,7 +36,11 @@ export interface SubAgentConfig {
 export interface SubAgentResult {
   /** The child's final text. */
   response: string;
-  /** Names of the tools the child called, in first-use order, each once. */
+  /**
+   * Names of the tools the child ran, in the order their first call
+   * finished, each once. A call that never ran (denied, expired, unknown,
+   * invalid input) does not count.
+   */
   tools_used: string[];
   usage: Usage;
 }
@@ -61,24 +68,72 @@ export function subAgentToolDefinition(sub: SubAgentConfig): ToolDefinition {
   };
 }
 
+/** How a child run is tied to its parent. Internal. */
+export interface ParentLink {
+  /** The parent's tool call span: the child's run span is its child. */
+  span: RunnerSpan;
+  /** The child's spend, passed up as it happens (so a cancel keeps it). */
+  onSpend: (spend: Spend) => void;
+  /** The agent's name, for its run span. */
+  agentName: string;
+}
+
+/** Tokens spent and what they cost; `failed` for a failed model attempt. */
+export interface Spend {
+  usage: Usage;
+  costUsd: number | null;
+  failed: boolean;
+}
+
 /** Runs a child run with the child's settings (injected to avoid an import cycle). */
-export type RunChild = (config: RunnerConfig, params: RunParams) => Promise<RunResult>;
+export type RunChild = (
+  config: RunnerConfig,
+  params: RunParams,
+  parent: ParentLink,
+) => Promise<RunResult>;
+
+// What a sub-agent's events keep in the parent's log: what a person follows
+// and decides. Its run_start, usage and terminal event stay in its own log.
+const MIRRORED: ReadonlySet<GatewayEvent['type']> = new Set([
+  'thinking_delta',
+  'text_delta',
+  'tool_use',
+  'tool_approval_request',
+  'tool_approval_decision',
+  'tool_result',
+  'elicitation_request',
+  'elicitation_response',
+  'stream_retry',
+]);
+
+// Tool errors that mean the tool never ran: it is not in `tools_used`.
+const NOT_RUN: ReadonlySet<string> = new Set([
+  'unknown_tool',
+  'invalid_input',
+  'approval_required',
+  'approval_timeout',
+  'user_denied',
+  'server_unavailable',
+]);
 
 /**
- * One dispatcher per sub-agent for a run. Each call runs a child runner with
- * its own event log, cancelled with the parent's signal or after `timeoutMs`.
- * `onSpend` receives the child's usage and cost so the parent can count them.
+ * One dispatcher per sub-agent for a run. Each call runs a child run whose
+ * events (deltas, tool calls, approvals, retries) are appended to the
+ * parent's log through `emit`, marked with `parent_tool_use_id`; it is
+ * cancelled with the parent's signal or after `timeoutMs`. Its spend reaches
+ * `onSpend` turn by turn.
  */
 export function createSubAgentDispatchers(
   parent: RunnerConfig,
   runChild: RunChild,
-  onSpend: (usage: Usage, costUsd: number | null) => void,
+  emit: (event: GatewayEvent) => Promise<LogEntry>,
+  onSpend: (spend: Spend) => void,
 ): Map<string, SubAgentDispatch> {
   const dispatchers = new Map<string, SubAgentDispatch>();
   for (const sub of parent.subAgents) {
     const config = childConfig(parent, sub);
     const timeoutMs = sub.timeoutMs ?? DEFAULT_SUB_AGENT_TIMEOUT_MS;
-    dispatchers.set(sub.name, async (call, toolCtx) => {
+    dispatchers.set(sub.name, async (call, toolCtx, span) => {
       const task = (call.input as { task?: unknown } | null)?.task;
       if (typeof task !== 'string' || task.trim() === '') {
         return {
@@ -92,7 +147,7 @@ export function createSubAgentDispatchers(
         timedOut = true;
         controller.abort();
       }, timeoutMs);
-      const log = createEventLog({
+      const own = createEventLog({
         meta: {
           sessionId: toolCtx.sessionId,
           parentRunId: toolCtx.runId,
@@ -100,15 +155,32 @@ export function createSubAgentDispatchers(
           subAgent: sub.name,
         },
       });
+      const used = new Set<string>();
+      // The child's own log keeps everything; what a person must see is
+      // appended to the parent's log too. Returning the parent's entry keeps
+      // `discarded_from_seq` in the parent's numbering.
+      const log = tapLog(own, async (event) => {
+        const entry = await own.append(event);
+        if (!MIRRORED.has(event.type)) return entry;
+        if (event.type === 'tool_result' && !(event.error && NOT_RUN.has(event.error.code)))
+          used.add(event.name);
+        // A nested sub-agent's events keep their nearest parent.
+        const parentId = (event as { parent_tool_use_id?: string }).parent_tool_use_id ?? call.id;
+        return emit({ ...event, parent_tool_use_id: parentId } as GatewayEvent);
+      });
       try {
-        const result = await runChild(config, {
-          messages: [{ role: 'user', content: task }],
-          system: sub.systemPrompt,
-          log,
-          signal: controller.signal,
-          sessionId: toolCtx.sessionId,
-        });
-        onSpend(result.usage, result.costUsd);
+        const result = await runChild(
+          config,
+          {
+            messages: [{ role: 'user', content: task }],
+            system: sub.systemPrompt,
+            log,
+            signal: controller.signal,
+            // The parent's session: a person approves the child's calls there.
+            sessionId: toolCtx.sessionId,
+          },
+          { span, onSpend, agentName: sub.name },
+        );
         if (timedOut) {
           return {
             error: {
@@ -130,7 +202,7 @@ export function createSubAgentDispatchers(
         }
         const output: SubAgentResult = {
           response: finalText(result.messages),
-          tools_used: toolsUsed(result.messages.slice(1)),
+          tools_used: [...used],
           usage: result.usage,
         };
         return { result: output, source: 'local' };
@@ -173,6 +245,9 @@ function withoutTools(
             error: { code: 'unknown_tool', message: `no tool named ${call.name}` },
           })
         : tools.execute(call, ctx),
+    ...(tools.isSequential
+      ? { isSequential: (name: string) => tools.isSequential?.(name) === true }
+      : {}),
   };
 }
 
@@ -184,13 +259,4 @@ function finalText(messages: Anthropic.MessageParam[]): string {
     .filter((block): block is Anthropic.TextBlockParam => block.type === 'text')
     .map((block) => block.text)
     .join('');
-}
-
-function toolsUsed(messages: Anthropic.MessageParam[]): string[] {
-  const names = new Set<string>();
-  for (const message of messages) {
-    if (message.role !== 'assistant' || typeof message.content === 'string') continue;
-    for (const block of message.content) if (block.type === 'tool_use') names.add(block.name);
-  }
-  return [...names];
 }

@@ -152,7 +152,7 @@ describe('agent runner: tool loop with thinking', () => {
     });
   });
 
-  it('runs calls of one turn in order and sends tool errors back with is_error', async () => {
+  it('runs the calls of one turn concurrently, returns results in order, and sends tool errors back with is_error', async () => {
     const script = (request: MockRequestInfo): MockTurn =>
       answersTool(request)
         ? { blocks: [{ type: 'text', text: 'Handled.' }] }
@@ -198,7 +198,9 @@ describe('agent runner: tool loop with thinking', () => {
     const log = createEventLog();
     const result = await runnerFor(mock, { tools }).run({ messages: [user('go')], log });
     expect(result.error).toBeUndefined();
-    expect(order).toEqual(['first:start', 'first:end', 'broken', 'rich']);
+    // The calls run concurrently (`first` is still waiting when the others
+    // finish); the results still go back in the model's order.
+    expect(order).toEqual(['first:start', 'broken', 'rich', 'first:end']);
 
     const results = (bodyOf(mock, 1).messages as Anthropic.MessageParam[])[2]!.content;
     expect(results).toEqual([
@@ -226,8 +228,11 @@ describe('agent runner: tool loop with thinking', () => {
     ]);
     const events = await eventsOf(log);
     const toolResults = events.filter((e) => e.type === 'tool_result');
-    expect(toolResults.map((e) => [e.tool_use_id, e.error?.code, e.source])).toEqual([
-      ['toolu_a', undefined, 'local'],
+    // In the log, in the order they finished: `first`, still waiting while
+    // the others finished, comes last.
+    const logged = toolResults.map((e) => [e.tool_use_id, e.error?.code, e.source]);
+    expect(logged.at(-1)).toEqual(['toolu_a', undefined, 'local']);
+    expect(logged.slice(0, 3).sort()).toEqual([
       ['toolu_b', 'tool_error', 'local'],
       ['toolu_c', 'unknown_tool', 'local'],
       ['toolu_d', undefined, 'mcp:files'],

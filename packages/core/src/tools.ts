@@ -47,12 +47,41 @@ export interface ToolExecutor {
   definitions(): ToolDefinition[] | Promise<ToolDefinition[]>;
   /** Runs one call. Never throws for a tool failure: returns `{ error }`. */
   execute(call: ToolCall, ctx: ToolContext): Promise<ToolOutcome>;
+  /**
+   * Optional: true when a call to tool `name` must run alone. The runner runs
+   * the calls of one turn concurrently (up to `maxParallelTools`); a call for
+   * which this answers true waits for the calls before it to finish, and the
+   * calls after it wait for it. Absent: every tool may run concurrently.
+   */
+  isSequential?(name: string): boolean;
+}
+
+/**
+ * The tool call a source call belongs to: what a source needs to reach the
+ * person behind the run (an MCP server asking for input appends an
+ * `elicitation_request` to `log`, scoped to `sessionId`).
+ */
+export interface ToolSourceCallContext {
+  /** The `tool_use` id of the call. */
+  toolUseId: string;
+  sessionId: string;
+  runId: string;
+  /** 0-based index of the call within the run. */
+  callIndex: number;
+  /** The run's log. */
+  log: EventLog;
 }
 
 /** Options of {@link ToolSource.callTool}. */
 export interface ToolSourceCallOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
+  /**
+   * The tool call this source call serves, when a dispatcher knows it.
+   * Without it, a source treats the call as made outside any run (an MCP
+   * server's elicitation is then declined). @default undefined
+   */
+  context?: ToolSourceCallContext;
 }
 
 /** A provider of tools a dispatcher routes to. `McpClientManager` implements it. */

@@ -47,6 +47,14 @@ export interface ToolSpec<I = unknown> {
    * @default the dispatcher's `maxResultBytes`
    */
   maxResultBytes?: number;
+  /**
+   * Run alone: the runner runs the calls of one model turn concurrently,
+   * but a call to this tool waits for the calls before it to finish, and
+   * the calls after it wait for it (for a tool with shared state that
+   * concurrent calls would trample).
+   * @default false
+   */
+  sequential?: boolean;
 }
 
 /**
@@ -62,6 +70,7 @@ export interface LocalTool {
   readonly needsApproval?: boolean | ((input: unknown) => boolean | Promise<boolean>);
   readonly timeoutMs?: number;
   readonly maxResultBytes?: number;
+  readonly sequential?: boolean;
 }
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -79,7 +88,8 @@ const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
  *   handler: ({ a, b }) => ({ sum: a + b }),
  * });
  * ```
- * @throws GatewayError `invalid_options` for a bad name, schema type, timeout or `maxResultBytes`.
+ * @throws GatewayError `invalid_options` for a bad name, schema type, timeout,
+ *   `maxResultBytes` or `sequential`.
  */
 export function defineTool<I = unknown>(spec: ToolSpec<I>): LocalTool {
   if (typeof spec.name !== 'string' || !TOOL_NAME.test(spec.name)) {
@@ -96,6 +106,9 @@ export function defineTool<I = unknown>(spec: ToolSpec<I>): LocalTool {
   }
   if (spec.timeoutMs !== undefined && !(spec.timeoutMs > 0)) {
     throw new GatewayError('invalid_options', `tool ${spec.name}: timeoutMs must be > 0`);
+  }
+  if (spec.sequential !== undefined && typeof spec.sequential !== 'boolean') {
+    throw new GatewayError('invalid_options', `tool ${spec.name}: sequential must be a boolean`);
   }
   if (spec.maxResultBytes !== undefined && !isByteLimit(spec.maxResultBytes)) {
     throw new GatewayError(

@@ -109,6 +109,8 @@ export interface ToolDispatcher extends ToolExecutor {
    * call, each bounded by `listTimeoutMs`.
    */
   definitions(): Promise<ToolDefinition[]>;
+  /** True for a local tool defined with `sequential: true`: its calls run alone. */
+  isSequential(name: string): boolean;
 }
 
 /**
@@ -252,6 +254,10 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
         input_schema: tool.inputSchema,
       }));
       return [...own, ...(await router.definitions())];
+    },
+
+    isSequential(name) {
+      return locals.get(name)?.tool.sequential === true;
     },
 
     async execute(call, ctx) {

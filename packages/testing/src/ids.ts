@@ -18,7 +18,7 @@ export function base62(bytes: Buffer, length: number): string {
 }
 
 /** A random id with the real API's shape: `msg_01` + 22 base62 characters. */
-export function randomId(prefix: 'msg' | 'toolu' | 'req'): string {
+export function randomId(prefix: 'msg' | 'toolu' | 'srvtoolu' | 'req'): string {
   return `${prefix}_01${base62(randomBytes(24), 22)}`;
 }
 

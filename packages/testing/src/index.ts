@@ -11,6 +11,12 @@ export {
   midStreamErrorTurn,
   stallTurn,
   dropTurn,
+  refusalTurn,
+  pauseTurn,
+  maxTokensInToolUseTurn,
+  contextWindowExceededTurn,
+  promptTooLongTurn,
+  requestTooLargeTurn,
 } from './turns.js';
 export type { TurnOptions } from './turns.js';
 export { validateMessagesRequest } from './validate-request.js';

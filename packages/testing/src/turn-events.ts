@@ -60,7 +60,10 @@ function blockText(block: MockBlock): string {
     case 'redacted_thinking':
       return block.data;
     case 'tool_use':
+    case 'server_tool_use':
       return JSON.stringify(block.input ?? {});
+    case 'web_search_tool_result':
+      return '';
   }
 }
 
@@ -194,6 +197,45 @@ export function renderTurn(
           );
         }
         content.push({ type: 'tool_use', id, name: block.name, input } as Anthropic.ToolUseBlock);
+        break;
+      }
+      case 'server_tool_use': {
+        const id = block.id ?? randomId('srvtoolu');
+        const name = block.name ?? 'web_search';
+        const input = block.input ?? {};
+        push('content_block_start', {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'server_tool_use', id, name, input: {} },
+        });
+        push(
+          'content_block_delta',
+          {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'input_json_delta', partial_json: JSON.stringify(input) },
+          },
+          true,
+        );
+        content.push({ type: 'server_tool_use', id, name, input } as Anthropic.ContentBlock);
+        break;
+      }
+      case 'web_search_tool_result': {
+        const result = {
+          type: 'web_search_tool_result',
+          tool_use_id: block.tool_use_id,
+          content: block.content ?? [
+            {
+              type: 'web_search_result',
+              url: 'https://example.com/',
+              title: 'Example',
+              encrypted_content: 'mock-encrypted-content',
+              page_age: null,
+            },
+          ],
+        };
+        push('content_block_start', { type: 'content_block_start', index, content_block: result });
+        content.push(result as unknown as Anthropic.ContentBlock);
         break;
       }
     }

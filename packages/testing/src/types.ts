@@ -36,6 +36,26 @@ export type MockBlock =
        * @default JSON.stringify(input)
        */
       rawJson?: string;
+    }
+  /**
+   * A server tool call (web search...), run by the API itself: streamed like
+   * a `tool_use`, but answered in the same turn by a result block.
+   */
+  | {
+      type: 'server_tool_use';
+      /** @default a generated `srvtoolu_...` id */
+      id?: string;
+      /** @default 'web_search' */
+      name?: string;
+      input: unknown;
+    }
+  /** The result of a server web search, sent whole in its `content_block_start`. */
+  | {
+      type: 'web_search_tool_result';
+      /** The `server_tool_use` id it answers. */
+      tool_use_id: string;
+      /** @default one result about the query */
+      content?: unknown[];
     };
 
 /** A failure the scripted server produces on demand. */

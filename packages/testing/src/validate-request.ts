@@ -98,6 +98,20 @@ function turnsOf(messages: Json[]): Turn[] {
   return turns;
 }
 
+/** Server tool calls (web search...) of an assistant turn that no result block answers. */
+function unansweredServerCalls(turn: Turn): string[] {
+  const answered = new Set(
+    turn.blocks.flatMap(({ block }) =>
+      block.type !== 'tool_result' && typeof block.tool_use_id === 'string'
+        ? [block.tool_use_id]
+        : [],
+    ),
+  );
+  return turn.blocks
+    .filter(({ block }) => block.type === 'server_tool_use' && !answered.has(String(block.id)))
+    .map(({ block }) => String(block.id));
+}
+
 function checkToolPairs(turns: Turn[]): string | undefined {
   const seen = new Set<string>();
   for (const [t, turn] of turns.entries()) {
@@ -108,6 +122,12 @@ function checkToolPairs(turns: Turn[]): string | undefined {
         const id = String(block.id);
         if (seen.has(id)) return `messages.${message}: \`tool_use\` ids must be unique`;
         seen.add(id);
+      }
+      // A final assistant turn is a paused one sent back to go on: the API
+      // runs its pending server calls. Anywhere else they need their result.
+      const unanswered = t < turns.length - 1 ? unansweredServerCalls(turn) : [];
+      if (unanswered.length > 0) {
+        return `messages.${turn.index}: \`server_tool_use\` ids were found without corresponding result blocks: ${unanswered.join(', ')}. Each \`server_tool_use\` block must be followed by its result block in the same assistant turn.`;
       }
       continue;
     }
