@@ -12,15 +12,22 @@ import {
   errorDetail,
 } from '@claude-gateway/core';
 import {
+  bindSourceCallContext,
   createApprovalBroker,
+  createElicitationBroker,
   createToolDispatcher,
   type ApprovalBroker,
+  type ElicitationBroker,
 } from '@claude-gateway/dispatch';
-import type { McpClientManager, McpServerStatus } from '@claude-gateway/mcp';
+import {
+  createMcpClientManager,
+  type McpClientManager,
+  type McpServerStatus,
+} from '@claude-gateway/mcp';
 import { createGatewayHandler, type GatewayHandler } from '@claude-gateway/server';
 import { createDemoModel, startMockAnthropic, type MockAnthropic } from '@claude-gateway/testing';
 import type { DemoConfig } from './config.js';
-import { createDemoMcp } from './demo-mcp.js';
+import { EVERYTHING_SERVER, everythingServer } from './demo-mcp.js';
 import { openDemoStores, type DemoStoreKind } from './demo-stores.js';
 import { createDemoTools, demoPrompts, type DemoPrompt } from './demo-tools.js';
 import { createSandbox, type Sandbox } from './sandbox.js';
@@ -77,6 +84,8 @@ export interface Demo {
   runs: RunManager;
   /** Decides gated calls. */
   approvals: ApprovalBroker;
+  /** Relays MCP servers' questions to the person (same store as approvals). */
+  elicitations: ElicitationBroker;
   /** Where sessions, runs, events and approvals live (`description` is a line for a person, password hidden). */
   store: { kind: DemoStoreKind; description: string };
   /** The MCP manager, when MCP is on. */
@@ -146,17 +155,38 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
     }
 
     const tools = createDemoTools(sandbox);
+    // Approvals and MCP servers' questions (elicitations) share one store:
+    // with Redis, an answer posted to any instance reaches the waiting run.
+    const approvals = createApprovalBroker({
+      timeoutMs: config.approvalTimeoutMs,
+      ...(stores.approvals && { store: stores.approvals }),
+      logger,
+    });
+    const elicitations = createElicitationBroker({
+      timeoutMs: config.approvalTimeoutMs,
+      store: approvals.store,
+      logger,
+    });
+    // `server-everything` plus the servers of the config files given (a
+    // file entry named `everything` is replaced by ours); its
+    // `trigger-elicitation-request` tool asks the person through the page.
     const mcp = config.mcp
-      ? createDemoMcp({
+      ? createMcpClientManager({
+          servers: { [EVERYTHING_SERVER]: everythingServer() },
           ...(config.mcpJsonPath !== undefined && { mcpJsonPath: config.mcpJsonPath }),
-          ...(config.claudeConfigPath !== undefined && {
-            claudeConfigPath: config.claudeConfigPath,
-          }),
-          ...(config.projectDir !== undefined && { projectDir: config.projectDir }),
-          localToolNames: tools.map((t) => t.name),
+          ...(config.claudeConfigPath !== undefined && { configPath: config.claudeConfigPath }),
+          ...(config.projectDir !== undefined && { cwd: config.projectDir }),
+          builtinToolNames: tools.map((t) => t.name),
+          // A demo stops on Ctrl-C: do not keep the person waiting on a stuck server.
+          killGraceMs: 1000,
+          clientInfo: { name: 'claude-gateway-demo', version: '0.0.0' },
+          onElicitation: elicitations.elicit,
           logger,
         })
       : undefined;
+    // Each MCP call carries its tool call (session, run, log), so a server's
+    // question reaches the person behind that run.
+    const bound = mcp ? bindSourceCallContext(mcp) : undefined;
     if (mcp) cleanups.push(() => mcp.shutdown());
     let mcpTools: ToolDefinition[] = [];
     mcp?.on('tools', (definitions) => {
@@ -175,11 +205,6 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
         )
       : Promise.resolve([]);
 
-    const approvals = createApprovalBroker({
-      timeoutMs: config.approvalTimeoutMs,
-      ...(stores.approvals && { store: stores.approvals }),
-      logger,
-    });
     const runner = createAgentRunner({
       ...(mock
         ? { apiKey: 'offline-demo', baseURL: mock.url }
@@ -191,7 +216,8 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
       thinking: 'adaptive',
       tools: createToolDispatcher({
         tools,
-        sources: mcp ? [mcp] : [],
+        sources: bound ? [bound.source] : [],
+        ...(bound && { interceptors: [bound.interceptor] }),
         approvals,
         logger,
       }),
@@ -219,6 +245,7 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
     const handler = createGatewayHandler({
       runs,
       approvals,
+      elicitations,
       auth: { jwtSecret: config.jwtSecret },
       basePath: API_BASE_PATH,
       ...(config.allowedOrigins && { allowedOrigins: config.allowedOrigins }),
@@ -226,7 +253,17 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
       signal: streams.signal,
     });
 
-    const prompts = demoPrompts({ mcp: mcp !== undefined });
+    const prompts = [
+      ...demoPrompts({ mcp: mcp !== undefined }),
+      ...(mcp
+        ? [
+            {
+              label: 'MCP asks you (elicitation)',
+              text: 'Run trigger-elicitation-request: the MCP server asks you a few questions.',
+            },
+          ]
+        : []),
+    ];
     const localInfo: DemoToolInfo[] = tools.map((t) => ({
       name: t.name,
       description: t.description,
@@ -241,6 +278,7 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
       sandbox,
       runs,
       approvals,
+      elicitations,
       store: { kind: stores.kind, description: stores.description },
       ...(mcp && { mcp }),
       mcpReady,

@@ -1,8 +1,12 @@
-import type { LogEntry, ToolApprovalRequestEvent } from '@claude-gateway/core';
+import type {
+  ElicitationRequestEvent,
+  LogEntry,
+  ToolApprovalRequestEvent,
+} from '@claude-gateway/core';
 import { streamLog, type EventsOptions } from './event-stream.js';
 import { apiUrl, authHeaders, pathOf, requestJson, type HttpContext } from './http.js';
 import type { ResolvedReconnectOptions } from './reconnect.js';
-import type { ApprovalDecisionJson, RunJson } from './wire-types.js';
+import type { ApprovalDecisionJson, ElicitationResponseJson, RunJson } from './wire-types.js';
 
 /** What every request of one client shares. @internal */
 export interface ClientContext {
@@ -30,6 +34,20 @@ export interface ApproveOptions extends RequestOptions {
  * (or anything carrying its `tool_use_id` and `nonce`).
  */
 export type ApprovalTarget = Pick<ToolApprovalRequestEvent, 'tool_use_id' | 'nonce'>;
+
+/**
+ * The question an answer is about: the `elicitation_request` event itself
+ * (or anything carrying its `elicitation_id` and `nonce`).
+ */
+export type ElicitationTarget = Pick<ElicitationRequestEvent, 'elicitation_id' | 'nonce'>;
+
+/** What the person answers to an MCP server's question. */
+export interface ElicitationReply {
+  /** `accept` sends `content`; `decline` says no; `cancel` dismisses the question. */
+  action: 'accept' | 'decline' | 'cancel';
+  /** With `accept`: the answer, matching the request's `requested_schema` (defaults are filled in by the server). */
+  content?: Record<string, unknown>;
+}
 
 /** One run of a session. Creating it sends nothing; each method is one request. */
 export interface ClientRun {
@@ -59,6 +77,25 @@ export interface ClientRun {
   approve(request: ApprovalTarget, options?: ApproveOptions): Promise<void>;
   /** `POST /runs/:id/approvals` with `approved: false`; errors as {@link ClientRun.approve}. */
   deny(request: ApprovalTarget, options?: RequestOptions): Promise<void>;
+  /**
+   * `POST /runs/:id/elicitations`: answers an MCP server's question
+   * (`elicitation_request`). First answer wins.
+   * @throws GatewayClientError `invalid_request` (400) when `content` does
+   *   not match the requested schema (the question stays open),
+   *   `nonce_mismatch` (403), `not_found` (404), `already_decided` (409),
+   *   `expired` (410).
+   */
+  respond(
+    request: ElicitationTarget,
+    reply: ElicitationReply,
+    options?: RequestOptions,
+  ): Promise<void>;
+  /** The same as {@link ClientRun.respond}. */
+  respondToElicitation(
+    request: ElicitationTarget,
+    reply: ElicitationReply,
+    options?: RequestOptions,
+  ): Promise<void>;
 }
 
 /**
@@ -111,6 +148,26 @@ export function createClientRun(
     });
   };
 
+  const respond = async (
+    request: ElicitationTarget,
+    reply: ElicitationReply,
+    options: RequestOptions = {},
+  ): Promise<void> => {
+    const body: ElicitationResponseJson = {
+      elicitation_id: request.elicitation_id,
+      nonce: request.nonce,
+      action: reply.action,
+    };
+    if (reply.content !== undefined) body.content = reply.content;
+    await requestJson(context.http, {
+      method: 'POST',
+      path: pathOf('/runs', runId, 'elicitations'),
+      token,
+      body,
+      signal: options.signal,
+    });
+  };
+
   return {
     id: runId,
     sessionId,
@@ -140,5 +197,7 @@ export function createClientRun(
     },
     approve: (request, options = {}) => decide(request, true, options),
     deny: (request, options = {}) => decide(request, false, { signal: options.signal }),
+    respond,
+    respondToElicitation: respond,
   };
 }

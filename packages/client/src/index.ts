@@ -4,7 +4,14 @@ export {
   type GatewayClientOptions,
 } from './gateway-client.js';
 export type { ChatOptions, ClientSession } from './client-session.js';
-export type { ApprovalTarget, ApproveOptions, ClientRun, RequestOptions } from './client-run.js';
+export type {
+  ApprovalTarget,
+  ApproveOptions,
+  ClientRun,
+  ElicitationReply,
+  ElicitationTarget,
+  RequestOptions,
+} from './client-run.js';
 export type { EventsOptions, StreamState } from './event-stream.js';
 export type { ReconnectOptions } from './reconnect.js';
 export type { FetchLike } from './http.js';
@@ -17,6 +24,7 @@ export {
 export type {
   ApprovalDecisionJson,
   CreatedSessionJson,
+  ElicitationResponseJson,
   ErrorJson,
   RunJson,
   RunStateJson,
@@ -27,6 +35,8 @@ export type {
 // The entries and events a stream yields, re-exported so a browser app needs
 // only this package.
 export type {
+  ElicitationRequestEvent,
+  ElicitationResponseEvent,
   ErrorEvent,
   EventsDroppedEvent,
   GatewayEvent,

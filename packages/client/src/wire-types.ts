@@ -67,6 +67,15 @@ export interface ApprovalDecisionJson {
   allow_tool_type?: boolean;
 }
 
+/** Body of `POST /runs/:id/elicitations`. */
+export interface ElicitationResponseJson {
+  elicitation_id: string;
+  nonce: string;
+  action: 'accept' | 'decline' | 'cancel';
+  /** With `accept`: the answer, matching the request's `requested_schema`. */
+  content?: Record<string, unknown>;
+}
+
 /** Every error answer of the API. */
 export interface ErrorJson {
   error: { code: string; message: string };

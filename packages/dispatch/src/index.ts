@@ -49,3 +49,17 @@ export {
 export { linearRegExp, type PatternEngine, type PatternTest } from './linear-regexp.js';
 export { DEFAULT_MAX_SCHEMA_COST } from './schema-cost.js';
 export { DEFAULT_MAX_MEDIA_BYTES, DEFAULT_MAX_RESULT_BYTES } from './result-limits.js';
+export {
+  createElicitationBroker,
+  DEFAULT_ELICITATION_TIMEOUT_MS,
+  type ElicitationAction,
+  type ElicitationAnswer,
+  type ElicitationBroker,
+  type ElicitationBrokerOptions,
+  type ElicitationCallContext,
+  type ElicitationRequestInput,
+  type RespondAnswer,
+  type RespondInput,
+} from './elicitation-broker.js';
+export { applySchemaDefaults } from './elicitation-defaults.js';
+export { bindSourceCallContext, type BoundToolSource } from './source-call-context.js';

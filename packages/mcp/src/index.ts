@@ -5,7 +5,28 @@ export {
   type McpClientManagerOptions,
   type McpServerStatus,
 } from './mcp-client-manager.js';
-export type { McpServerState } from './server-connection.js';
+export type { McpServerErrorCode, McpServerState } from './server-connection.js';
+export type {
+  McpCallContext,
+  McpElicitationAnswer,
+  McpElicitationHandler,
+  McpElicitationRequest,
+  McpRoot,
+  McpSamplingHandler,
+  McpSamplingRequest,
+} from './client-features.js';
+export {
+  createAuthorizationCodeProvider,
+  createClientCredentialsProvider,
+  type AuthorizationCodeProviderOptions,
+  type ClientCredentialsProviderOptions,
+} from './oauth-providers.js';
+export {
+  createMemoryTokenStore,
+  type OAuthState,
+  type OAuthTokenStore,
+} from './oauth-token-store.js';
+export type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 export type { RestartOptions } from './restart-policy.js';
 export type {
   McpHttpServerConfig,

@@ -108,7 +108,12 @@ function expandConfig(
   if (config.type === 'http') {
     const headers = xRecord(config.headers);
     return {
-      config: { type: 'http', url: x(config.url), ...(headers && { headers }) },
+      config: {
+        type: 'http',
+        url: x(config.url),
+        ...(headers && { headers }),
+        ...(config.sampling !== undefined && { sampling: config.sampling }),
+      },
       missing,
       secrets,
     };
@@ -121,6 +126,7 @@ function expandConfig(
       ...(config.args && { args: config.args.map(x) }),
       ...(env2 && { env: env2 }),
       ...(config.cwd !== undefined && { cwd: x(config.cwd) }),
+      ...(config.sampling !== undefined && { sampling: config.sampling }),
     },
     missing,
     secrets,

@@ -7,12 +7,15 @@ import {
   type ToolSource,
   type ToolSourceCallOptions,
 } from '@claude-gateway/core';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { McpElicitationHandler, McpRoot, McpSamplingHandler } from './client-features.js';
 import { loadMcpConfig, type LoadMcpConfigOptions, type LoadedServer } from './load-config.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './process-group-transport.js';
 import type { RestartOptions } from './restart-policy.js';
 import {
   ServerConnection,
   type ConnectionSettings,
+  type McpServerErrorCode,
   type McpServerState,
 } from './server-connection.js';
 import { assignToolNames, type NameAssignment, type ToolRename } from './tool-names.js';
@@ -72,6 +75,37 @@ export interface McpClientManagerOptions extends LoadMcpConfigOptions {
   onStatusChange?: (status: McpServerStatus[]) => void;
   /** Called with the tool list whenever it changes. */
   onToolsChange?: (tools: ToolDefinition[]) => void;
+  /**
+   * Relays a server's request for input (elicitation, form mode) to the
+   * person behind the tool call, with the call's context (tool_use id,
+   * session, run, log, signal); pass the `dispatch` package's
+   * `createElicitationBroker().elicit`. With it the manager declares the
+   * `elicitation` capability; a request outside a tool call is declined.
+   * Without it servers see no elicitation capability. @default none
+   */
+  onElicitation?: McpElicitationHandler;
+  /**
+   * Serves `sampling/createMessage` for the servers whose config says
+   * `sampling: true` (off for every other server). @default none
+   */
+  onSampling?: McpSamplingHandler;
+  /**
+   * Roots offered to servers (`roots/list`); with it the manager declares
+   * the `roots` capability, and {@link McpClientManager.setRoots} tells
+   * ready servers of a change. @default none (no roots capability)
+   */
+  roots?: McpRoot[];
+  /**
+   * OAuth providers by server name, for HTTP servers from config files (an
+   * inline entry can carry its own `authProvider`). @default {}
+   */
+  authProviders?: Record<string, OAuthClientProvider>;
+  /**
+   * Times a person is sent to authorize one server before it is given up
+   * (`failed`, `auth_required`): a server that keeps asking for more never
+   * loops. Starts over once the server is ready. @default 3
+   */
+  maxAuthorizationAttempts?: number;
 }
 
 /** One server in {@link McpClientManager.status}. */
@@ -80,6 +114,12 @@ export interface McpServerStatus {
   state: McpServerState;
   /** Why it failed (or why it is restarting). */
   error?: string;
+  /**
+   * With `failed`: `auth_required` when the server wants credentials no
+   * configured provider could give (or a person must finish authorizing:
+   * see {@link McpClientManager.finishAuth}).
+   */
+  errorCode?: McpServerErrorCode;
   /** Exposed names of its tools (empty unless ready). */
   tools: string[];
   /** Tools exposed under another name than the server's. */
@@ -119,6 +159,20 @@ export interface McpClientManager extends ToolSource {
   callTool(name: string, input: unknown, options?: ToolSourceCallOptions): Promise<ToolOutcome>;
   /** The `source` label (`mcp:<server>`) of the outcomes of tool `name`, or `undefined` when no server offers it. */
   sourceLabel(name: string): string | undefined;
+  /**
+   * Completes the authorization-code flow of `server` with the `code` your
+   * OAuth callback received, then connects it again; resolves with its
+   * status. Waits (bounded by `signal`) for an attempt still under way to
+   * reach `auth_required` first.
+   * @throws GatewayError `invalid_options` for an unknown server, one without an `authProvider`, or one not waiting for authorization.
+   */
+  finishAuth(
+    server: string,
+    code: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<McpServerStatus>;
+  /** Replaces the roots and tells every ready server (`notifications/roots/list_changed`). */
+  setRoots(roots: McpRoot[]): Promise<void>;
   /** Subscribes to status or tool-list changes; returns the unsubscribe function. */
   on<E extends keyof McpClientManagerEvents>(
     event: E,
@@ -153,6 +207,7 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
     ['maxToolPages', options.maxToolPages],
     ['maxTools', options.maxTools],
     ['maxMessageBytes', options.maxMessageBytes],
+    ['maxAuthorizationAttempts', options.maxAuthorizationAttempts],
   ] as const) {
     if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
       throw new GatewayError('invalid_options', `${what} must be a positive integer`);
@@ -190,7 +245,13 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     logger,
     onChange: () => changed(),
+    onElicitation: options.onElicitation,
+    onSampling: options.onSampling,
+    roots: options.roots ? () => roots : undefined,
+    authProviders: new Map(Object.entries(options.authProviders ?? {})),
+    maxAuthorizationAttempts: options.maxAuthorizationAttempts ?? 3,
   };
+  let roots: McpRoot[] = [...(options.roots ?? [])];
 
   function emit<E extends keyof McpClientManagerEvents>(
     event: E,
@@ -284,6 +345,8 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
         state: connection.state,
         ...(connection.error !== undefined &&
           connection.state !== 'ready' && { error: connection.error }),
+        ...(connection.errorCode !== undefined &&
+          connection.state === 'failed' && { errorCode: connection.errorCode }),
         tools: ready && names ? [...names.exposed.values()] : [],
         renamed: names?.renamed ?? [],
         skipped: names?.skipped ?? [],
@@ -394,9 +457,33 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
         tool: route.tool,
         input: (input ?? {}) as Record<string, unknown>,
         signal: callOptions.signal,
+        context: callOptions.context,
         timeoutMs: callOptions.timeoutMs ?? overrides.get(route.server) ?? callTimeoutMs,
         maxTotalTimeoutMs,
       });
+    },
+
+    async finishAuth(server, code, opts) {
+      await ready();
+      const connection = connections.get(server);
+      if (!connection) {
+        throw new GatewayError('invalid_options', `no MCP server named "${server}"`);
+      }
+      await connection.finishAuth(code, opts?.signal);
+      const found = status().find((s) => s.name === server);
+      if (!found) throw new GatewayError('invalid_options', `no MCP server named "${server}"`);
+      return found;
+    },
+
+    async setRoots(next) {
+      if (!options.roots) {
+        throw new GatewayError(
+          'invalid_options',
+          'setRoots needs the manager to be created with `roots` (the capability is declared at connect time)',
+        );
+      }
+      roots = [...next];
+      await Promise.all([...connections.values()].map((c) => c.notifyRootsChanged()));
     },
 
     sourceLabel(name) {

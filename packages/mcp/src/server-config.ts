@@ -1,3 +1,4 @@
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { z } from 'zod';
 
 /** A server the manager spawns and talks to over stdin/stdout. */
@@ -12,6 +13,8 @@ export interface McpStdioServerConfig {
   env?: Record<string, string>;
   /** Working directory of the server. @default the gateway's cwd */
   cwd?: string;
+  /** Let this server ask for model completions (`sampling/createMessage`) through the manager's `onSampling`. @default false */
+  sampling?: boolean;
 }
 
 /** A server reached over MCP streamable HTTP. */
@@ -20,6 +23,15 @@ export interface McpHttpServerConfig {
   url: string;
   /** Sent with every request (for example `Authorization`). */
   headers?: Record<string, string>;
+  /**
+   * OAuth for this server (inline config only): the SDK's
+   * `OAuthClientProvider`, such as {@link createClientCredentialsProvider}
+   * or {@link createAuthorizationCodeProvider}. A server from a config file
+   * gets one through the manager's `authProviders`. @default none
+   */
+  authProvider?: OAuthClientProvider;
+  /** Let this server ask for model completions (`sampling/createMessage`) through the manager's `onSampling`. @default false */
+  sampling?: boolean;
 }
 
 /** One entry of `mcpServers`. */
@@ -33,7 +45,14 @@ const stdioSchema = z.strictObject({
   args: z.array(z.string()).optional(),
   env: stringRecord.optional(),
   cwd: z.string().optional(),
+  sampling: z.boolean().optional(),
 });
+
+const isAuthProvider = (value: unknown): value is OAuthClientProvider =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { tokens?: unknown }).tokens === 'function' &&
+  typeof (value as { saveTokens?: unknown }).saveTokens === 'function';
 
 const httpSchema = z.strictObject({
   type: z.literal('http'),
@@ -42,6 +61,10 @@ const httpSchema = z.strictObject({
     .string()
     .refine((value) => value.includes('${') || URL.canParse(value), 'must be a valid URL'),
   headers: stringRecord.optional(),
+  authProvider: z
+    .custom<OAuthClientProvider>(isAuthProvider, 'must be an OAuthClientProvider object')
+    .optional(),
+  sampling: z.boolean().optional(),
 });
 
 /** What {@link parseServerEntry} made of one entry. */

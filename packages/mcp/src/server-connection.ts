@@ -1,5 +1,12 @@
 import { setMaxListeners } from 'node:events';
-import { errorMessage, type Logger, type ToolOutcome } from '@claude-gateway/core';
+import {
+  errorMessage,
+  GatewayError,
+  type Logger,
+  type ToolOutcome,
+  type ToolSourceCallOptions,
+} from '@claude-gateway/core';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -11,8 +18,25 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { anySignal } from './any-signal.js';
+import { AuthGuard } from './auth-guard.js';
+import { CallTimer } from './call-timer.js';
+import {
+  clientCapabilities,
+  installClientFeatures,
+  type InflightCall,
+  type McpElicitationHandler,
+  type McpRoot,
+  type McpSamplingHandler,
+} from './client-features.js';
+import {
+  isAuthError,
+  isPermanentStartError,
+  isSchemaError,
+  unavailable,
+} from './connection-errors.js';
 import { endHttpSession } from './end-http-session.js';
 import { redactor } from './env-expand.js';
+import { listAllTools } from './list-all-tools.js';
 import { mapCallToolResult } from './map-result.js';
 import { ProcessGroupTransport } from './process-group-transport.js';
 import { restartDelay, type RestartOptions } from './restart-policy.js';
@@ -42,6 +66,14 @@ export interface ConnectionSettings {
   logger: Logger;
   /** Called on every change of state or of the tool list. */
   onChange: () => void;
+  onElicitation?: McpElicitationHandler | undefined;
+  onSampling?: McpSamplingHandler | undefined;
+  /** The roots offered to servers, or `undefined` when none are. */
+  roots?: (() => McpRoot[]) | undefined;
+  /** Providers for servers from config files, by server name. */
+  authProviders?: ReadonlyMap<string, OAuthClientProvider>;
+  /** Times a person is sent to authorize before the server is given up (`auth_required`). */
+  maxAuthorizationAttempts?: number;
 }
 
 /** @internal A per-call request. */
@@ -51,40 +83,15 @@ export interface ConnectionCall {
   signal: AbortSignal | undefined;
   timeoutMs: number;
   maxTotalTimeoutMs: number;
+  /** The tool call it serves, for the server's elicitation and sampling requests. */
+  context?: ToolSourceCallOptions['context'];
 }
 
-/** A zod validation error, as the SDK rejects a response that fails its result schema. */
-const isSchemaError = (error: unknown): error is Error =>
-  error instanceof Error &&
-  /ZodError$/.test(error.name) &&
-  Array.isArray((error as { issues?: unknown }).issues);
+/** Why a server is `failed`, when a program can act on it. */
+export type McpServerErrorCode = 'auth_required';
 
-const unavailable = (name: string, why: string, source: string): ToolOutcome => ({
-  error: { code: 'server_unavailable', message: `MCP server "${name}" is unavailable: ${why}` },
-  source,
-});
-
-// Start errors that another attempt cannot fix: a missing or forbidden
-// command or cwd, a URL that does not parse.
-const PERMANENT_CODES = new Set([
-  'ENOENT',
-  'EACCES',
-  'EPERM',
-  'ENOTDIR',
-  'ENOEXEC',
-  'ERR_INVALID_URL',
-]);
-
-/** @internal True when `error` (or one of its causes) is a start error no retry can fix. */
-export function isPermanentStartError(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && PERMANENT_CODES.has(code)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
+// setTimeout fires at once for delays past 2^31 - 1 ms.
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * @internal One server: connects, lists tools, follows `list_changed`,
@@ -93,6 +100,8 @@ export function isPermanentStartError(error: unknown): boolean {
 export class ServerConnection {
   state: McpServerState = 'connecting';
   error: string | undefined;
+  /** Set with `failed` when a program can act on the cause. */
+  errorCode: McpServerErrorCode | undefined;
   /** The last tool list the server gave (kept through a restart so names stay stable). */
   tools: Tool[] = [];
   restarts = 0;
@@ -110,6 +119,13 @@ export class ServerConnection {
   readonly source: string;
   /** Scrubs the values `${VAR}` put in the config from a message. */
   private readonly redact: (text: string) => string;
+  /** The OAuth provider of an HTTP server, if any. */
+  private readonly authProvider: OAuthClientProvider | undefined;
+  private readonly authGuard: AuthGuard | undefined;
+  /** The transport that was refused: `finishAuth` completes its authorization. */
+  private authTransport: StreamableHTTPClientTransport | undefined;
+  private authWaiters = new Set<() => void>();
+  private readonly inflight = new Set<InflightCall>();
 
   constructor(
     readonly name: string,
@@ -121,6 +137,11 @@ export class ServerConnection {
     this.redact = redactor(secrets);
     // Every call in flight listens to it: many concurrent calls are not a leak.
     setMaxListeners(0, this.closeController.signal);
+    if (!isStdioConfig(config) && URL.canParse(config.url)) {
+      const provider = config.authProvider ?? settings.authProviders?.get(name);
+      this.authGuard = new AuthGuard(new URL(config.url), settings.maxAuthorizationAttempts ?? 3);
+      this.authProvider = provider && this.authGuard.wrap(provider);
+    }
   }
 
   /** The process group id of a running stdio server. */
@@ -146,6 +167,7 @@ export class ServerConnection {
       if (!this.isClosed()) this.setState('ready');
     } catch (error) {
       if (this.isClosed()) return;
+      if (this.authFailed(error)) return;
       this.error = this.redact(errorMessage(error));
       // A missing command or a bad URL fails the same way every time.
       if (
@@ -173,8 +195,90 @@ export class ServerConnection {
         maxMessageBytes: this.settings.maxMessageBytes,
       });
     }
+    this.authGuard?.attempt();
     return new StreamableHTTPClientTransport(new URL(config.url), {
       requestInit: { headers: { ...config.headers } },
+      ...(this.authGuard && { fetch: this.authGuard.fetch() }),
+      ...(this.authProvider && { authProvider: this.authProvider }),
+    });
+  }
+
+  /**
+   * When `error` is the server asking for credentials: enters `failed` with
+   * `auth_required` (never retried: another attempt would be refused the
+   * same way) and returns true.
+   */
+  private authFailed(error: unknown, client?: Client): boolean {
+    const guard = this.authGuard;
+    if (!guard || !(guard.refused || guard.redirected || isAuthError(error))) return false;
+    const transport = this.transport;
+    if (transport instanceof StreamableHTTPClientTransport) this.authTransport = transport;
+    if (client && client === this.client) this.client = undefined;
+    const detail = this.redact(errorMessage(error));
+    this.error = guard.redirected
+      ? `MCP server "${this.name}" needs authorization: a person was sent to authorize (onAuthorizationUrl); call finishAuth("${this.name}", code) with the code the callback receives`
+      : this.authProvider
+        ? `MCP server "${this.name}" refused our credentials (HTTP 401/403) and the authProvider could not fix it: ${detail}`
+        : `MCP server "${this.name}" requires authorization (HTTP 401/403): give it an authProvider or an Authorization header`;
+    this.errorCode = 'auth_required';
+    clearTimeout(this.restartTimer);
+    this.settings.logger.error(this.error);
+    this.setState('failed');
+    if (client) void client.close().catch(() => undefined);
+    for (const wake of this.authWaiters) wake();
+    return true;
+  }
+
+  /**
+   * Completes an authorization-code flow with the `code` the callback
+   * received, then connects again. Waits (bounded by `signal`) for a
+   * connection attempt still under way to reach `auth_required` first.
+   */
+  async finishAuth(code: string, signal?: AbortSignal): Promise<void> {
+    if (!this.authProvider) {
+      throw new GatewayError('invalid_options', `MCP server "${this.name}" has no authProvider`);
+    }
+    await this.untilAuthRequired(signal);
+    const transport = this.authTransport;
+    if (!transport) {
+      throw new GatewayError(
+        'invalid_options',
+        `MCP server "${this.name}" is not waiting for authorization`,
+      );
+    }
+    await transport.finishAuth(code);
+    this.authTransport = undefined;
+    this.errorCode = undefined;
+    this.attempt = 0;
+    await this.start(signal);
+  }
+
+  private untilAuthRequired(signal?: AbortSignal): Promise<void> {
+    if (this.errorCode === 'auth_required' || this.isClosed()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        this.authWaiters.delete(done);
+        signal?.removeEventListener('abort', stop);
+        resolve();
+      };
+      const stop = (): void => {
+        this.authWaiters.delete(done);
+        reject(new GatewayError('cancelled', 'finishAuth was cancelled'));
+      };
+      if (signal?.aborted) return stop();
+      signal?.addEventListener('abort', stop, { once: true });
+      this.authWaiters.add(done);
+    });
+  }
+
+  /** Tells a ready server that the roots changed (`notifications/roots/list_changed`). */
+  async notifyRootsChanged(): Promise<void> {
+    const client = this.client;
+    if (!client || this.state !== 'ready' || !this.settings.roots) return;
+    await client.sendRootsListChanged().catch((error: unknown) => {
+      this.settings.logger.warn(`MCP server "${this.name}": roots/list_changed failed`, {
+        error: this.redact(errorMessage(error)),
+      });
     });
   }
 
@@ -195,7 +299,16 @@ export class ServerConnection {
       dispose();
       throw error;
     }
-    const client = new Client(clientInfo, { capabilities: {} });
+    const features = {
+      server: this.name,
+      onElicitation: this.settings.onElicitation,
+      onSampling: this.config.sampling === true ? this.settings.onSampling : undefined,
+      roots: this.settings.roots,
+      logger: this.settings.logger,
+      inflight: () => this.inflight,
+    };
+    const client = new Client(clientInfo, { capabilities: clientCapabilities(features) });
+    installClientFeatures(client, features);
     this.transport = transport;
     this.client = client;
     client.onclose = () => this.handleClose(client);
@@ -213,7 +326,10 @@ export class ServerConnection {
         client.connect(transport, { signal, timeout: startupTimeoutMs }),
         aborted,
       ]);
-      this.tools = await Promise.race([this.listAll(client, signal), aborted]);
+      this.tools = await Promise.race([
+        listAllTools(client, signal, this.name, this.settings),
+        aborted,
+      ]);
       this.error = undefined;
     } catch (error) {
       this.client = undefined;
@@ -228,53 +344,6 @@ export class ServerConnection {
       clearTimeout(timer);
       dispose();
     }
-  }
-
-  /**
-   * Reads every page of `tools/list`, up to `maxToolPages` pages and
-   * `maxTools` tools (a server that always sends a cursor must not keep us
-   * listing, nor fill memory); past either, what was read is kept, with a
-   * warning.
-   */
-  private async listAll(client: Client, signal: AbortSignal): Promise<Tool[]> {
-    const { maxToolPages, maxTools, logger } = this.settings;
-    const tools: Tool[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      if (pages >= maxToolPages) {
-        logger.warn(
-          `MCP server "${this.name}" offers more than ${maxToolPages} pages of tools; the rest are left out`,
-          { server: this.name, maxToolPages },
-        );
-        break;
-      }
-      // The SDK never removes the abort listener it adds per request: give
-      // each page a signal of its own, and unhook it from ours afterwards.
-      const page = anySignal([signal]);
-      let result;
-      try {
-        result = await client.listTools(cursor ? { cursor } : undefined, {
-          signal: page.signal,
-          timeout: this.settings.startupTimeoutMs,
-        });
-      } finally {
-        page.dispose();
-      }
-      pages += 1;
-      const room = maxTools - tools.length;
-      if (result.tools.length > room) {
-        tools.push(...result.tools.slice(0, room));
-        logger.warn(
-          `MCP server "${this.name}" offers more than ${maxTools} tools; the rest are left out`,
-          { server: this.name, maxTools },
-        );
-        break;
-      }
-      tools.push(...result.tools);
-      cursor = result.nextCursor;
-    } while (cursor);
-    return tools;
   }
 
   /** Re-reads the tool list (on `notifications/tools/list_changed`); coalesces bursts. */
@@ -297,7 +366,7 @@ export class ServerConnection {
         );
         const { signal, dispose } = anySignal([deadline.signal, this.closeController.signal]);
         try {
-          const tools = await this.listAll(client, signal);
+          const tools = await listAllTools(client, signal, this.name, this.settings);
           if (this.client === client) {
             this.tools = tools;
             this.settings.onChange();
@@ -372,6 +441,7 @@ export class ServerConnection {
       this.setState('ready');
     } catch (error) {
       if (this.state !== 'restarting') return;
+      if (this.authFailed(error)) return;
       this.error = this.redact(errorMessage(error));
       if (isPermanentStartError(error)) {
         this.settings.logger.error(
@@ -397,16 +467,33 @@ export class ServerConnection {
       return unavailable(this.name, this.redact(this.error ?? this.state), this.source);
     }
     if (call.signal?.aborted) return this.cancelled();
+    // Our own clocks, not the SDK's: they stop while a person answers an
+    // elicitation (that time is not the server's).
+    const limit = new AbortController();
+    let expired: string | undefined;
+    const totalMs = Math.max(call.maxTotalTimeoutMs, call.timeoutMs);
+    const timer = new CallTimer(call.timeoutMs, totalMs, (why) => {
+      expired =
+        why === 'idle'
+          ? `no answer or progress within ${call.timeoutMs} ms`
+          : `it ran over ${totalMs} ms in all`;
+      limit.abort(new Error(expired));
+    });
     // Shutdown ends the call at once, not when the server's group is finally gone.
-    const { signal, dispose } = anySignal([call.signal, this.closeController.signal]);
+    const { signal, dispose } = anySignal([call.signal, this.closeController.signal, limit.signal]);
+    const entry: InflightCall = {
+      context: call.context,
+      signal,
+      pause: () => timer.pause(),
+      resume: () => timer.resume(),
+    };
+    this.inflight.add(entry);
     try {
       const result = (await client.callTool({ name: call.tool, arguments: call.input }, undefined, {
         signal,
-        timeout: call.timeoutMs,
-        resetTimeoutOnProgress: true,
-        maxTotalTimeout: Math.max(call.maxTotalTimeoutMs, call.timeoutMs),
-        // A progress token is only sent with a callback; progress resets the timeout.
-        onprogress: () => undefined,
+        timeout: MAX_TIMER_MS,
+        // A progress token is only sent with a callback; progress resets the idle limit.
+        onprogress: () => timer.progress(),
       })) as CallToolResult;
       return mapCallToolResult(result, this.source);
     } catch (error) {
@@ -417,6 +504,15 @@ export class ServerConnection {
           this.redact(errorMessage(this.closeController.signal.reason)),
           this.source,
         );
+      }
+      if (expired !== undefined) {
+        return {
+          error: {
+            code: 'tool_timeout',
+            message: `MCP tool "${call.tool}" on "${this.name}" timed out: ${expired}`,
+          },
+          source: this.source,
+        };
       }
       if (error instanceof McpError && error.code === (ErrorCode.RequestTimeout as number)) {
         return {
@@ -441,6 +537,11 @@ export class ServerConnection {
         const message = `MCP tool "${call.tool}" on "${this.name}" gave an answer that is not a valid tools/call result: ${error.message}`;
         return { error: { code: 'mcp_error', message }, source: this.source };
       }
+      // Refused credentials (an expired token that would not refresh, more
+      // scopes needed): a person or a config must act, a restart would not.
+      if (!(error instanceof McpError) && this.authFailed(error, client)) {
+        return unavailable(this.name, this.error ?? 'authorization required', this.source);
+      }
       // An HTTP server has no process to watch: a failed request (refused
       // connection, unknown session after a server restart) is how it dies.
       if (!isStdioConfig(this.config) && !(error instanceof McpError)) {
@@ -448,6 +549,8 @@ export class ServerConnection {
       }
       return unavailable(this.name, this.redact(errorMessage(error)), this.source);
     } finally {
+      timer.dispose();
+      this.inflight.delete(entry);
       dispose();
     }
   }
@@ -479,6 +582,8 @@ export class ServerConnection {
     if (this.state === state && state !== 'connecting') return;
     this.state = state;
     if (state === 'ready') {
+      this.errorCode = undefined;
+      this.authGuard?.ready();
       this.wasReady = true;
       clearTimeout(this.stableTimer);
       this.stableTimer = setTimeout(() => {

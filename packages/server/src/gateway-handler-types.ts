@@ -1,5 +1,5 @@
 import type { Logger, RunManager } from '@claude-gateway/core';
-import type { ApprovalBroker } from '@claude-gateway/dispatch';
+import type { ApprovalBroker, ElicitationBroker } from '@claude-gateway/dispatch';
 
 /** JWT auth: the server signs an HS256 token per session (`sub` = session id). */
 export interface JwtAuthOptions {
@@ -49,6 +49,13 @@ export interface GatewayHandlerOptions {
    * @default none
    */
   approvals?: ApprovalBroker;
+  /**
+   * Answers MCP servers' requests for input (the broker given to the MCP
+   * client manager's `onElicitation`). Without it
+   * `POST /runs/:id/elicitations` answers 404 `not_found`.
+   * @default none
+   */
+  elicitations?: ElicitationBroker;
   /**
    * - `{ jwtSecret, tokenTtlSec? }`: `POST /sessions` answers an HS256 JWT
    *   that opens that session and its runs, and nothing else.

@@ -63,6 +63,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
   const ctx: RouteContext = {
     runs: options.runs,
     approvals: options.approvals,
+    elicitations: options.elicitations,
     auth: createAuthenticator(options.auth, logger),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     heartbeatMs: options.sse?.heartbeatMs,

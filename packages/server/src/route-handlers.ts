@@ -1,5 +1,5 @@
 import type { Logger, RunManager, RunRecord, SessionInfo } from '@claude-gateway/core';
-import type { ApprovalBroker, DecideAnswer } from '@claude-gateway/dispatch';
+import type { ApprovalBroker, DecideAnswer, ElicitationBroker } from '@claude-gateway/dispatch';
 import { parseLastEventId, sseResponse } from '@claude-gateway/sse-adapters';
 import { z } from 'zod';
 import type { Authenticator } from './auth.js';
@@ -8,12 +8,19 @@ import { HttpError } from './http-error.js';
 import { runJson, sessionJson, type CreatedSessionJson } from './json-shapes.js';
 import { readJsonBody } from './read-body.js';
 import type { RouteName } from './routes.js';
-import { approvalBody, chatBody, createSessionBody, startRunBody } from './schemas.js';
+import {
+  approvalBody,
+  chatBody,
+  createSessionBody,
+  elicitationBody,
+  startRunBody,
+} from './schemas.js';
 
 /** What every route handler needs. @internal */
 export interface RouteContext {
   runs: RunManager;
   approvals: ApprovalBroker | undefined;
+  elicitations: ElicitationBroker | undefined;
   auth: Authenticator;
   maxBodyBytes: number;
   heartbeatMs: number | undefined;
@@ -187,6 +194,35 @@ async function approvals(ctx: RouteContext, call: RouteCall): Promise<Response> 
   throw new HttpError(answer, DECIDE_MESSAGE[answer]);
 }
 
+const RESPOND_MESSAGE: Record<Exclude<DecideAnswer, 'ok'>, string> = {
+  not_found: 'no pending elicitation with this elicitation_id in this session',
+  nonce_mismatch: 'the nonce does not match this elicitation',
+  expired: 'the elicitation has expired',
+  already_decided: 'this elicitation was already answered',
+};
+
+async function elicitations(ctx: RouteContext, call: RouteCall): Promise<Response> {
+  const who = await authenticate(ctx, call, 'elicitations');
+  const run = await runFor(ctx, who, call.id);
+  if (!ctx.elicitations) {
+    throw new HttpError('not_found', 'elicitations are not enabled on this server');
+  }
+  const body = await readJsonBody(call.request, ctx.maxBodyBytes, elicitationBody);
+  const answer = await ctx.elicitations.respond({
+    elicitationId: body.elicitation_id,
+    nonce: body.nonce,
+    action: body.action,
+    ...(body.content !== undefined && { content: body.content }),
+    // A request of another session answers not_found: no existence leak.
+    sessionId: run.sessionId,
+  });
+  if (answer.status === 'ok') return jsonResponse(200, { status: 'ok' }, call.headers);
+  if (answer.status === 'invalid_content') {
+    throw new HttpError('invalid_request', `\`content\`: ${answer.message}`);
+  }
+  throw new HttpError(answer.status, RESPOND_MESSAGE[answer.status]);
+}
+
 async function chat(ctx: RouteContext, call: RouteCall): Promise<Response> {
   const who = await authenticate(ctx, call, 'chat');
   const body = await readJsonBody(call.request, ctx.maxBodyBytes, chatBody);
@@ -217,5 +253,6 @@ export const ROUTE_HANDLERS: Readonly<
   events,
   cancel,
   approvals,
+  elicitations,
   chat,
 };

@@ -11,6 +11,7 @@ export type RouteName =
   | 'events'
   | 'cancel'
   | 'approvals'
+  | 'elicitations'
   | 'chat';
 
 /** A request's place in the route table. */
@@ -38,6 +39,7 @@ const ROUTES: readonly RouteDef[] = [
   { pattern: new RegExp(`^/runs/${ID}/events$`), methods: { GET: 'events' } },
   { pattern: new RegExp(`^/runs/${ID}/cancel$`), methods: { POST: 'cancel' } },
   { pattern: new RegExp(`^/runs/${ID}/approvals$`), methods: { POST: 'approvals' } },
+  { pattern: new RegExp(`^/runs/${ID}/elicitations$`), methods: { POST: 'elicitations' } },
   { pattern: /^\/chat$/, methods: { POST: 'chat' } },
 ];
 

@@ -16,6 +16,14 @@ export const chatBody = z.object({
   session_id: z.string().min(1).optional(),
 });
 
+/** `POST /runs/:id/elicitations`; `content` is checked against the requested schema by the broker. */
+export const elicitationBody = z.object({
+  elicitation_id: z.string().min(1, 'must be a non-empty string'),
+  nonce: z.string().min(1, 'must be a non-empty string'),
+  action: z.enum(['accept', 'decline', 'cancel']),
+  content: z.record(z.string(), z.unknown()).optional(),
+});
+
 /** `POST /runs/:id/approvals`. */
 export const approvalBody = z.object({
   tool_use_id: z.string().min(1, 'must be a non-empty string'),

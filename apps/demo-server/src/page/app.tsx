@@ -99,6 +99,7 @@ export function App() {
                 onDecide={(runId, request, decision) =>
                   void gateway.decide(runId, request, decision)
                 }
+                onRespond={(runId, request, reply) => void gateway.respond(runId, request, reply)}
                 onCancel={(runId) => void gateway.cancel(runId)}
               />
             ))}

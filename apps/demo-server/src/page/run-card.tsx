@@ -1,4 +1,9 @@
-import type { ToolApprovalRequestEvent, Usage } from '@claude-gateway/core';
+import type {
+  ElicitationRequestEvent,
+  ToolApprovalRequestEvent,
+  Usage,
+} from '@claude-gateway/core';
+import type { ElicitationReply } from './elicitation-form.js';
 import { renderMarkdown } from './markdown.js';
 import { partText, type Part, type RunView } from './state.js';
 import { ToolCall } from './tool-call.js';
@@ -9,6 +14,8 @@ interface RunCardProps {
   index: number;
   deciding: ReadonlySet<string>;
   onDecide: (runId: string, request: ToolApprovalRequestEvent, decision: Decision) => void;
+  /** Answers an MCP server's question. */
+  onRespond: (runId: string, request: ElicitationRequestEvent, reply: ElicitationReply) => void;
   onCancel: (runId: string) => void;
 }
 
@@ -30,7 +37,8 @@ function PartView({
   run,
   deciding,
   onDecide,
-}: { part: Part; run: RunView } & Pick<RunCardProps, 'deciding' | 'onDecide'>) {
+  onRespond,
+}: { part: Part; run: RunView } & Pick<RunCardProps, 'deciding' | 'onDecide' | 'onRespond'>) {
   switch (part.kind) {
     case 'text':
       return (
@@ -54,6 +62,8 @@ function PartView({
           canDecide={run.status === 'running'}
           deciding={deciding.has(part.id)}
           onDecide={(request, decision) => onDecide(run.runId, request, decision)}
+          answering={deciding}
+          onRespond={(request, reply) => onRespond(run.runId, request, reply)}
         />
       );
     case 'retry':
@@ -80,7 +90,7 @@ const STATUS_WORDS = {
 } as const;
 
 /** One exchange: the user's message, then everything the run streamed back. */
-export function RunCard({ run, index, deciding, onDecide, onCancel }: RunCardProps) {
+export function RunCard({ run, index, deciding, onDecide, onRespond, onCancel }: RunCardProps) {
   return (
     <li
       class={`run run-${run.status}`}
@@ -100,6 +110,7 @@ export function RunCard({ run, index, deciding, onDecide, onCancel }: RunCardPro
             run={run}
             deciding={deciding}
             onDecide={onDecide}
+            onRespond={onRespond}
           />
         ))}
         {run.status === 'running' && run.parts.length === 0 && (

@@ -1,4 +1,5 @@
 import type {
+  ElicitationRequestEvent,
   ErrorPayload,
   GatewayEvent,
   LogEntry,
@@ -45,6 +46,17 @@ export interface ApprovalView {
   approver?: string;
 }
 
+/** Where an MCP server's question stands: `pending` until its `elicitation_response`. */
+export type ElicitationState = 'pending' | 'accept' | 'decline' | 'cancel';
+
+/** A question an MCP server asked the person during a tool call. */
+export interface ElicitationView {
+  request: ElicitationRequestEvent;
+  state: ElicitationState;
+  /** Why it ended: a person answered, it expired, or the run was cancelled. */
+  reason?: 'answered' | 'expired' | 'cancelled';
+}
+
 /** One tool call with everything known about it so far. */
 export interface ToolPart {
   kind: 'tool';
@@ -53,6 +65,8 @@ export interface ToolPart {
   name: string;
   input: unknown;
   approval?: ApprovalView;
+  /** Questions the tool's MCP server asked, in order. */
+  elicitations?: ElicitationView[];
   /** Set once `tool_result` arrived. */
   done: boolean;
   result?: unknown;
@@ -232,6 +246,29 @@ export function applyEntry(run: RunView, entry: LogEntry): RunView {
         return { ...t, approval };
       });
       break;
+    case 'elicitation_request': {
+      const parts = ensureTool(run.parts, entry.seq, event.tool_use_id, '', undefined, parent);
+      next.parts = updateTool(parts, event.tool_use_id, (t) => ({
+        ...t,
+        elicitations: [...(t.elicitations ?? []), { request: event, state: 'pending' }],
+      }));
+      break;
+    }
+    case 'elicitation_response':
+      next.parts = run.parts.map((p) =>
+        p.kind === 'tool' &&
+        p.elicitations?.some((e) => e.request.elicitation_id === event.elicitation_id)
+          ? {
+              ...p,
+              elicitations: p.elicitations.map((e) =>
+                e.request.elicitation_id === event.elicitation_id
+                  ? { ...e, state: event.action, reason: event.reason }
+                  : e,
+              ),
+            }
+          : p,
+      );
+      break;
     case 'tool_result': {
       const parts = ensureTool(
         run.parts,
@@ -253,6 +290,12 @@ export function applyEntry(run: RunView, entry: LogEntry): RunView {
         // A result settles any approval still shown as pending (e.g. a missed decision).
         if (done.approval?.state === 'pending') {
           done.approval = { ...done.approval, state: event.error ? 'denied' : 'approved' };
+        }
+        // And any question still shown as open: the call is over.
+        if (done.elicitations?.some((e) => e.state === 'pending')) {
+          done.elicitations = done.elicitations.map((e) =>
+            e.state === 'pending' ? { ...e, state: 'cancel' } : e,
+          );
         }
         return done;
       });

@@ -1,4 +1,5 @@
-import type { ToolApprovalRequestEvent } from '@claude-gateway/core';
+import type { ElicitationRequestEvent, ToolApprovalRequestEvent } from '@claude-gateway/core';
+import { ElicitationForm, type ElicitationReply } from './elicitation-form.js';
 import type { Decision } from './use-gateway.js';
 import type { ToolPart } from './state.js';
 
@@ -34,16 +35,27 @@ interface ToolCallProps {
   canDecide: boolean;
   deciding: boolean;
   onDecide: (request: ToolApprovalRequestEvent, decision: Decision) => void;
+  /** Elicitation ids with an answer on its way. */
+  answering: ReadonlySet<string>;
+  onRespond: (request: ElicitationRequestEvent, reply: ElicitationReply) => void;
 }
 
 /** One tool call: name, source, duration, input, result or error, and its approval prompt. */
-export function ToolCall({ tool, canDecide, deciding, onDecide }: ToolCallProps) {
+export function ToolCall({
+  tool,
+  canDecide,
+  deciding,
+  onDecide,
+  answering,
+  onRespond,
+}: ToolCallProps) {
   const approval = tool.approval;
+  const asking = tool.elicitations?.some((e) => e.state === 'pending') === true;
   const status = tool.done
     ? tool.error
       ? 'failed'
       : 'done'
-    : approval?.state === 'pending'
+    : approval?.state === 'pending' || asking
       ? 'waiting'
       : 'running';
   return (
@@ -65,7 +77,9 @@ export function ToolCall({ tool, canDecide, deciding, onDecide }: ToolCallProps)
             : status === 'failed'
               ? 'error'
               : status === 'waiting'
-                ? 'needs approval'
+                ? asking
+                  ? 'asks you'
+                  : 'needs approval'
                 : 'running…'}
         </span>
       </header>
@@ -112,6 +126,15 @@ export function ToolCall({ tool, canDecide, deciding, onDecide }: ToolCallProps)
           {approval.approver !== undefined ? ` by ${approval.approver}` : ''}
         </p>
       )}
+      {tool.elicitations?.map((elicitation) => (
+        <ElicitationForm
+          key={elicitation.request.elicitation_id}
+          elicitation={elicitation}
+          canAnswer={canDecide}
+          answering={answering.has(elicitation.request.elicitation_id)}
+          onRespond={onRespond}
+        />
+      ))}
       {tool.done && tool.error && (
         <div class="tool-error" role="note">
           <strong>Error {tool.error.code}:</strong> {tool.error.message}

@@ -3,6 +3,8 @@ import {
   GatewayClientError,
   type ClientRun,
   type ClientSession,
+  type ElicitationReply,
+  type ElicitationRequestEvent,
   type LogEntry,
   type StreamState as ClientStreamState,
   type ToolApprovalRequestEvent,
@@ -28,12 +30,18 @@ export interface Gateway {
   error: string | undefined;
   /** True while a message is being posted. */
   sending: boolean;
-  /** Tool call ids with a decision on its way. */
+  /** Tool call ids with a decision on its way, and elicitation ids with an answer on its way. */
   deciding: ReadonlySet<string>;
   info: DemoInfo | undefined;
   files: DemoFile[];
   send: (text: string) => Promise<boolean>;
   decide: (runId: string, request: ToolApprovalRequestEvent, decision: Decision) => Promise<void>;
+  /** Answers an MCP server's question; a refused answer (400) leaves it open and says why. */
+  respond: (
+    runId: string,
+    request: ElicitationRequestEvent,
+    reply: ElicitationReply,
+  ) => Promise<void>;
   cancel: (runId: string) => Promise<void>;
   newConversation: () => Promise<void>;
   dismissError: () => void;
@@ -258,6 +266,26 @@ export function useGateway(): Gateway {
     [],
   );
 
+  const respond = useCallback(
+    async (runId: string, request: ElicitationRequestEvent, reply: ElicitationReply) => {
+      const current = session.current;
+      if (!current) return;
+      const id = request.elicitation_id;
+      setDeciding((s) => new Set(s).add(id));
+      try {
+        await current.run(runId).respond(request, reply);
+      } catch (cause) {
+        setError(`Could not send the answer: ${describe(cause)}`);
+        setDeciding((s) => {
+          const next = new Set(s);
+          next.delete(id);
+          return next;
+        });
+      }
+    },
+    [],
+  );
+
   const cancel = useCallback(async (runId: string) => {
     const current = session.current;
     if (!current) return;
@@ -300,6 +328,7 @@ export function useGateway(): Gateway {
     files,
     send,
     decide,
+    respond,
     cancel,
     newConversation,
     dismissError,

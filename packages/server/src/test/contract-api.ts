@@ -242,10 +242,14 @@ export function describeApiContract(name: string, mount: Mount): void {
       expect(ok.status).toBe(202);
     });
 
-    it('answers 404 not_found for unknown routes (elicitations too) and 405 with allow', async () => {
+    it('answers 404 not_found for unknown routes and 405 with allow; elicitations is a route', async () => {
       const api = new Api(env.api.base);
       expectError(await api.json('GET', '/nope'), 'not_found');
-      expectError(await api.json('POST', '/runs/abc/elicitations', { json: {} }), 'not_found');
+      // A real route now: without credentials it is refused like the others.
+      expectError(await api.json('POST', '/runs/abc/elicitations', { json: {} }), 'unauthorized');
+      const getElicitations = await api.json('GET', '/runs/abc/elicitations');
+      expectError(getElicitations, 'method_not_allowed');
+      expect(getElicitations.headers.get('allow')).toBe('POST');
       const put = await api.json('PUT', '/sessions');
       expectError(put, 'method_not_allowed');
       expect(put.headers.get('allow')).toBe('POST');
