@@ -74,6 +74,7 @@ export type {
   ToolOutcome,
   ToolResultContentBlock,
   ToolSource,
+  ToolSourceCallContext,
   ToolSourceCallOptions,
 } from './tools.js';
 
@@ -138,3 +139,10 @@ export {
   type MemorySessionStore,
   type MemorySessionStoreOptions,
 } from './memory-session-store.js';
+export type {
+  ApprovalDecision,
+  ApprovalEntry,
+  ApprovalRecord,
+  ApprovalStore,
+  StoreDecideResult,
+} from './approval-store.js';

@@ -7,7 +7,7 @@ import {
   type Logger,
   type SessionStore,
 } from '@claude-gateway/core';
-import type { ApprovalStore } from './approval-types.js';
+import type { ApprovalStore } from '@claude-gateway/core';
 import { openConnections, type RedisConnectionInput } from './connections.js';
 import { createKeys } from './keys.js';
 import { OwnerLeases } from './owner-leases.js';

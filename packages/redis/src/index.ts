@@ -16,4 +16,4 @@ export type {
   ApprovalRecord,
   ApprovalStore,
   StoreDecideResult,
-} from './approval-types.js';
+} from '@claude-gateway/core';

@@ -7,7 +7,7 @@ import type {
   ApprovalRecord,
   ApprovalStore,
   StoreDecideResult,
-} from './approval-types.js';
+} from '@claude-gateway/core';
 import type { Keys } from './keys.js';
 import type { PubSubHub } from './pubsub-hub.js';
 import { withRetry, type RetryPolicy } from './retry.js';

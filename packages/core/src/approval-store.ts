@@ -1,8 +1,4 @@
-// The ApprovalStore port, as `@claude-gateway/dispatch` defines it. The
-// dependency rule keeps this package off dispatch, so the shape is repeated
-// here; a type test (approval-types.test-d.ts) fails the build if the two
-// ever differ. (Proposed: move the port into core, as SessionStore is.)
-import type { ApprovalReason } from '@claude-gateway/core';
+import type { ApprovalReason } from './events.js';
 
 /** What the broker keeps about one pending approval. Never changes once created. */
 export interface ApprovalRecord {
@@ -46,7 +42,34 @@ export type StoreDecideResult =
   | { status: 'not_found' }
   | { status: 'already_decided'; decision: ApprovalDecision };
 
-/** Where pending approvals live (see `@claude-gateway/dispatch` for the contract). */
+/**
+ * Where pending approvals live. Small and async so that a Redis
+ * implementation fits: records are immutable except for one decision that is
+ * set by an atomic compare-and-set, and expire by TTL (no delete).
+ *
+ * Contract:
+ * - `create` stores a record; it rejects (a `GatewayError` `invalid_options`)
+ *   when `toolUseId` is already taken. The store keeps the record (and its
+ *   decision) at least until `expiresAt`, and should keep it a while longer
+ *   so a late decision answers `expired` / `already_decided` rather than
+ *   `not_found`.
+ * - `decide` sets the decision only when there is none yet, atomically: of
+ *   two racing calls exactly one gets `ok`; the other gets `already_decided`
+ *   with the decision that won. When the winning decision is an approval with
+ *   `allowToolType`, the same atomic step adds `record.name` to
+ *   `record.sessionId`'s approved set (Redis: one Lua script or MULTI), so
+ *   the waiting run sees the tool type approved as soon as it sees the
+ *   decision. Winning wakes every `waitForDecision` on that id, on any
+ *   instance (Redis: publish after the write).
+ * - `waitForDecision` resolves with the decision as soon as one is stored —
+ *   at once when there already is one — and with `undefined` when there is
+ *   no such record. It rejects with `signal.reason` as soon as `signal`
+ *   aborts, and leaves no listener behind. It must not poll busily
+ *   (Redis: subscribe first, then read the record, so no decision is missed).
+ *   It does not enforce expiry: the broker does, by aborting the wait.
+ * - `allowToolType` / `isToolTypeAllowed` hold the per-session set of tool
+ *   names a person approved for the rest of the session.
+ */
 export interface ApprovalStore {
   create(record: ApprovalRecord): Promise<void>;
   get(toolUseId: string): Promise<ApprovalEntry | undefined>;
