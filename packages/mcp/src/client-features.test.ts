@@ -51,6 +51,38 @@ describe('elicitation', () => {
     expect(seen[0]!.ctx.signal.aborted).toBe(false);
   }, 90_000);
 
+  it('declines when two calls are in flight on the server: which one asks is unknown', async () => {
+    const logger = recordingLogger();
+    const asked: unknown[] = [];
+    const manager = createManager({
+      servers: { everything: everything() },
+      startupTimeoutMs: 60_000,
+      logger,
+      onElicitation: (request) => {
+        asked.push(request);
+        return Promise.resolve({ action: 'accept', content: { name: 'Ann' } });
+      },
+    });
+    await manager.startup();
+    const stop = new AbortController();
+    // A long call stays in flight (until aborted) while the second one asks.
+    const long = manager.callTool(
+      'trigger-long-running-operation',
+      { duration: 30, steps: 30 },
+      { signal: stop.signal, context: { ...callContext(), toolUseId: 'toolu_long' } },
+    );
+    const outcome = await manager.callTool(
+      'trigger-elicitation-request',
+      {},
+      { context: { ...callContext(), toolUseId: 'toolu_ask', callIndex: 1 } },
+    );
+    stop.abort();
+    await long;
+    expect(text(outcome)).toContain('declined');
+    expect(asked).toEqual([]);
+    expect(logger.warnings.join('\n')).toContain('several calls were in flight');
+  }, 90_000);
+
   it('declines a request made outside a tool call, and a call whose clock is stopped while the person answers does not time out', async () => {
     const logger = recordingLogger();
     let release!: () => void;

@@ -91,19 +91,22 @@ export function clientCapabilities(settings: FeatureSettings): ClientCapabilitie
 }
 
 /**
- * The call a server request belongs to. The protocol does not say, so: the
- * only call in flight, or the oldest when all in flight are of one session
- * (whichever call it is, the same person answers); none when calls of
- * several sessions are in flight (the wrong person could be asked).
+ * The call a server request belongs to. The protocol does not say which
+ * (over stdio nothing ties a server request to a client request), so only
+ * an unambiguous case is answered: exactly one call in flight on this
+ * connection, with its context. With two or more in flight the question
+ * could be shown on the wrong call, pause the wrong call's clock and outlive
+ * the call that asked, so it is declined, as is a question outside any call.
  */
 function owningCall(settings: FeatureSettings): InflightCall | 'ambiguous' | undefined {
-  let first: InflightCall | undefined;
+  let only: InflightCall | undefined;
+  let count = 0;
   for (const call of settings.inflight()) {
-    if (!call.context) continue;
-    if (!first) first = call;
-    else if (call.context.sessionId !== first.context!.sessionId) return 'ambiguous';
+    count += 1;
+    only = call;
   }
-  return first;
+  if (count > 1) return 'ambiguous';
+  return only?.context ? only : undefined;
 }
 
 /** @internal Serves elicitation, sampling and roots on `client`, per `settings`. */
@@ -118,7 +121,7 @@ export function installClientFeatures(client: Client, settings: FeatureSettings)
       if (call === undefined || call === 'ambiguous') {
         logger.warn(
           call
-            ? `MCP server "${server}" asked for input while calls of several sessions were in flight; declined`
+            ? `MCP server "${server}" asked for input while several calls were in flight (which one asks is unknown); declined`
             : `MCP server "${server}" asked for input outside a tool call; declined`,
         );
         return { action: 'decline' };
