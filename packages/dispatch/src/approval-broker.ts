@@ -1,6 +1,7 @@
 import { consoleLogger, errorDetail, GatewayError, type Logger } from '@claude-gateway/core';
 import { callDigest, createNonce, nonceEquals } from './approval-crypto.js';
 import type { ApprovalDecision, ApprovalRecord, ApprovalStore } from './approval-store.js';
+import { ELICITATION_KEY_PREFIX } from './elicitation-key.js';
 import { createMemoryApprovalStore } from './memory-approval-store.js';
 
 /** Default of `timeoutMs`: how long a gated call waits for a person. */
@@ -180,6 +181,8 @@ export function createApprovalBroker(options: ApprovalBrokerOptions = {}): Appro
         );
       }
       if (typeof input.toolUseId !== 'string') return 'not_found';
+      // Elicitations share the store but are answered through respond() only.
+      if (input.toolUseId.startsWith(ELICITATION_KEY_PREFIX)) return 'not_found';
       const entry = await store.get(input.toolUseId);
       if (!entry) return 'not_found';
       const { record } = entry;

@@ -35,6 +35,71 @@ afterEach(() => {
 });
 
 describe('createElicitationBroker', () => {
+  it('refuses what MCP does not allow in an answer: extra fields, nested values, bad formats', async () => {
+    const broker = createElicitationBroker({ logger: recordingLogger() });
+    const { ctx, log } = context();
+    const formSchema = {
+      type: 'object',
+      properties: {
+        email: { type: 'string', format: 'email' },
+        homepage: { type: 'string', format: 'uri' },
+        birthdate: { type: 'string', format: 'date' },
+        tags: { type: 'array', items: { type: 'string' } },
+      },
+    };
+    const answer = broker.elicit({ ...request, requestedSchema: formSchema }, ctx);
+    const event = await waitForEvent(log, 'elicitation_request');
+    const respond = (content: unknown) =>
+      broker.respond({
+        elicitationId: event.elicitation_id,
+        nonce: event.nonce,
+        action: 'accept',
+        content,
+        sessionId: 'session-1',
+      });
+    const refused = async (content: unknown, why: string) =>
+      expect(await respond(content)).toEqual({
+        status: 'invalid_content',
+        message: expect.stringContaining(why),
+      });
+    await refused({ extra: 'x' }, 'did not ask for: extra');
+    await refused({ email: 'definitely not an email' }, 'content.email is not a valid email');
+    await refused({ homepage: 'not a uri' }, 'content.homepage is not a valid uri');
+    await refused({ birthdate: 'yesterday' }, 'content.birthdate is not a valid date');
+    const good = {
+      email: 'ann@example.com',
+      homepage: 'https://example.com',
+      birthdate: '1990-05-01',
+      tags: ['a', 'b'],
+    };
+    expect(await respond(good)).toEqual({ status: 'ok' });
+    expect(await answer).toEqual({ action: 'accept', content: good });
+  });
+
+  it('cannot be answered through the approval broker that shares its store', async () => {
+    const store = createMemoryApprovalStore();
+    const broker = createElicitationBroker({ store, logger: recordingLogger() });
+    const approvals = createApprovalBroker({ store });
+    const { ctx, log } = context();
+    const answer = broker.elicit(request, ctx);
+    const event = await waitForEvent(log, 'elicitation_request');
+    expect(
+      await approvals.decide({
+        toolUseId: `elicitation:${event.elicitation_id}`,
+        nonce: event.nonce,
+        approved: true,
+        sessionId: 'session-1',
+      }),
+    ).toBe('not_found');
+    await broker.respond({
+      elicitationId: event.elicitation_id,
+      nonce: event.nonce,
+      action: 'decline',
+      sessionId: 'session-1',
+    });
+    expect(await answer).toEqual({ action: 'decline' });
+  });
+
   it('publishes the request, accepts a valid answer with defaults applied, and logs no content', async () => {
     const broker = createElicitationBroker({ logger: recordingLogger() });
     const { ctx, log } = context();
@@ -155,24 +220,5 @@ describe('createElicitationBroker', () => {
     expect(answer).toEqual({ action: 'decline' });
     expect(await eventsOf(log)).toEqual([]);
     expect(logger.warnings[0]).toContain('cannot be checked');
-  });
-
-  it('shares the approval store, and an approval decision posted for it declines', async () => {
-    const store = createMemoryApprovalStore();
-    const approvals = createApprovalBroker({ store });
-    const broker = createElicitationBroker({ store });
-    const { ctx, log } = context();
-    const answer = broker.elicit(request, ctx);
-    const event = await waitForEvent(log, 'elicitation_request');
-    // Through the approval route, an elicitation cannot be accepted unchecked.
-    expect(
-      await approvals.decide({
-        toolUseId: `elicitation:${event.elicitation_id}`,
-        nonce: event.nonce,
-        approved: true,
-        sessionId: 'session-1',
-      }),
-    ).toBe('ok');
-    expect(await answer).toEqual({ action: 'decline' });
   });
 });

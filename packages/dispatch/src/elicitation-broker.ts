@@ -11,6 +11,7 @@ import { createApprovalBroker, DEFAULT_APPROVAL_TIMEOUT_MS } from './approval-br
 import { callDigest, createNonce, nonceEquals } from './approval-crypto.js';
 import type { ApprovalDecision, ApprovalRecord, ApprovalStore } from './approval-store.js';
 import { applySchemaDefaults } from './elicitation-defaults.js';
+import { ELICITATION_KEY_PREFIX } from './elicitation-key.js';
 import { createMemoryApprovalStore } from './memory-approval-store.js';
 import { createSchemaValidator, type SchemaValidator } from './schema-validator.js';
 
@@ -125,7 +126,7 @@ interface ElicitationDecision extends ApprovalDecision {
   content?: Record<string, unknown>;
 }
 
-const KEY_PREFIX = 'elicitation:';
+const KEY_PREFIX = ELICITATION_KEY_PREFIX;
 const ACTIONS = new Set<unknown>(['accept', 'decline', 'cancel']);
 
 const keyOf = (elicitationId: string): string => `${KEY_PREFIX}${elicitationId}`;
@@ -309,7 +310,7 @@ export function createElicitationBroker(options: ElicitationBrokerOptions = {}):
         string,
         unknown
       >;
-      problem = checkerFor(schema)(filled);
+      problem = checkerFor(schema)(filled) ?? elicitationShapeProblem(schema, filled);
     } catch (error) {
       return `the answer could not be checked: ${errorDetail(error)}`;
     }
@@ -325,4 +326,50 @@ function toAnswer(decision: ElicitationDecision): ElicitationAnswer {
   }
   if (decision.action === 'cancel') return { action: 'cancel' };
   return { action: 'decline' };
+}
+
+const FORMATS: Record<string, (value: string) => boolean> = {
+  email: (value) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value),
+  uri: (value) => {
+    try {
+      return /^[a-z][a-z0-9+.-]*:/i.test(value) && new URL(value).protocol !== '';
+    } catch {
+      return false;
+    }
+  },
+  date: (value) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)),
+  'date-time': (value) =>
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) &&
+    !Number.isNaN(Date.parse(value)),
+};
+
+/**
+ * What MCP allows in an elicitation answer beyond the JSON Schema check: a
+ * flat object of the requested properties only, each a string, number,
+ * boolean or array of strings, and strings in the formats MCP names (email,
+ * uri, date, date-time). The server refuses anything else, so the person
+ * hears of it here (400) rather than seeing an accepted answer fail the tool.
+ */
+function elicitationShapeProblem(
+  schema: Record<string, unknown>,
+  content: Record<string, unknown>,
+): string | undefined {
+  const properties = isPlainObject(schema.properties) ? schema.properties : {};
+  for (const [key, value] of Object.entries(content)) {
+    if (!Object.hasOwn(properties, key))
+      return `content has a field the form did not ask for: ${key}`;
+    const ok =
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value)) ||
+      (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+    if (!ok) return `content.${key} must be a string, number, boolean or list of strings`;
+    const property = properties[key];
+    const format = isPlainObject(property) ? property.format : undefined;
+    const check = typeof format === 'string' ? FORMATS[format] : undefined;
+    if (check && typeof value === 'string' && !check(value)) {
+      return `content.${key} is not a valid ${String(format)}`;
+    }
+  }
+  return undefined;
 }
