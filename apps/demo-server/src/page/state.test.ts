@@ -130,6 +130,35 @@ describe('applyEntry', () => {
     expect(run.parts.find((p) => p.kind === 'retry')).toMatchObject({ discarded: 0 });
   });
 
+  it("a sub-agent's retry discards only that sub-agent's deltas, not a sibling's or the run's", () => {
+    const run = replay(
+      entries(
+        { type: 'text_delta', text: 'Main. ' },
+        { type: 'text_delta', text: 'a1 ', parent_tool_use_id: 'task_a' },
+        { type: 'text_delta', text: 'b1 ', parent_tool_use_id: 'task_b' },
+        { type: 'text_delta', text: 'a2 ', parent_tool_use_id: 'task_a' },
+        { type: 'text_delta', text: 'b2', parent_tool_use_id: 'task_b' },
+        {
+          type: 'stream_retry',
+          attempt: 1,
+          delay_ms: 1,
+          error: { type: 'overloaded_error', message: 'busy' },
+          discarded_from_seq: 2,
+          parent_tool_use_id: 'task_a',
+        },
+      ),
+    );
+    const textOf = (parent: string | undefined) =>
+      run.parts
+        .filter((p) => p.kind === 'text' && p.parent === parent)
+        .map((p) => partText(p as Parameters<typeof partText>[0]))
+        .join('');
+    expect(textOf('task_a')).toBe('');
+    expect(textOf('task_b')).toBe('b1 b2');
+    expect(runText(run)).toBe('Main. ');
+    expect(run.parts.find((p) => p.kind === 'retry')).toMatchObject({ discarded: 2 });
+  });
+
   it('tracks an approval from request to decision to result', () => {
     const start = entries(
       { type: 'tool_use', id: 'toolu_1', name: 'write_file', input: request.input, turn: 1 },

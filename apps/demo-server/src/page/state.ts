@@ -183,12 +183,20 @@ function ensureTool(
   return [...parts, tool];
 }
 
-/** Drops every streamed delta with seq ≥ `fromSeq`; returns the parts and how many went. */
-function discardFrom(parts: Part[], fromSeq: number): { parts: Part[]; discarded: number } {
+/**
+ * Drops the streamed deltas with seq ≥ `fromSeq` of the model call that
+ * retried: the run's own (`parent` undefined) or one sub-agent's. Deltas of
+ * other sub-agents interleave in the same log and are kept.
+ */
+function discardFrom(
+  parts: Part[],
+  fromSeq: number,
+  parent: string | undefined,
+): { parts: Part[]; discarded: number } {
   let discarded = 0;
   const kept: Part[] = [];
   for (const part of parts) {
-    if (part.kind !== 'text' && part.kind !== 'thinking') {
+    if ((part.kind !== 'text' && part.kind !== 'thinking') || part.parent !== parent) {
       kept.push(part);
       continue;
     }
@@ -304,7 +312,7 @@ export function applyEntry(run: RunView, entry: LogEntry): RunView {
     case 'stream_retry': {
       const { parts, discarded } =
         event.discarded_from_seq !== undefined
-          ? discardFrom(run.parts, event.discarded_from_seq)
+          ? discardFrom(run.parts, event.discarded_from_seq, parent)
           : { parts: run.parts, discarded: 0 };
       next.parts = [
         ...parts,
