@@ -296,6 +296,44 @@ export function describeBrowserScenario(name: string, options: BrowserScenarioOp
         expect(await tool.locator('.badge').first().textContent()).toMatch(/^mcp:/);
         await shot('mcp');
       }, 60_000);
+
+      it('answers an MCP server’s question (elicitation) in the form built from its schema', async () => {
+        await page.getByRole('button', { name: 'MCP asks you (elicitation)' }).click();
+        const { index, runId } = await sentRun();
+        const tool = runAt(index).locator('section.tool');
+        const form = tool.getByRole('form', { name: /^Question from / });
+        await form.waitFor();
+        await tool.locator('.tool-status', { hasText: 'asks you' }).waitFor();
+        // Generated from the requested schema: the required field is marked,
+        // defaults are filled in.
+        const name = form.getByLabel('String *', { exact: true });
+        const integer = form.getByLabel('Integer', { exact: true });
+        expect(await integer.inputValue()).toBe('42');
+        await name.fill('Ada Lovelace');
+        await integer.fill('7');
+        await form.getByLabel('Boolean', { exact: true }).check();
+        await shot('elicitation-form');
+        await form.getByRole('button', { name: 'Accept' }).click();
+
+        await runStatus(index, 'completed').waitFor();
+        await tool.locator('.tool-status', { hasText: 'done' }).waitFor();
+        expect(await tool.locator('.approval-outcome').textContent()).toMatch(/^You answered/);
+        expect(await form.count()).toBe(0);
+        const result = await tool.locator('.tool-io', { hasText: 'Result' }).textContent();
+        expect(result).toContain('Name: Ada Lovelace');
+        expect(result).toContain('Favorite Integer: 7');
+        expect(result).toContain('Agreed to terms: true');
+        // The audit trail holds the answer's outcome, never its content.
+        const events = (await apiEntries(`${url}/api`, await saved(), runId)).map((e) => e.event);
+        expect(events.find((e) => e.type === 'elicitation_response')).toMatchObject({
+          action: 'accept',
+          reason: 'answered',
+        });
+        const audit = events.filter((e) => e.type.startsWith('elicitation_'));
+        expect(audit).toHaveLength(2);
+        expect(JSON.stringify(audit)).not.toContain('Ada Lovelace');
+        await shot('elicitation-answered');
+      }, 60_000);
     }
 
     it('runs the gated write_file after Approve and shows the file it wrote', async () => {

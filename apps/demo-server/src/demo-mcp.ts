@@ -4,6 +4,7 @@ import type { Logger } from '@claude-gateway/core';
 import {
   createMcpClientManager,
   type McpClientManager,
+  type McpElicitationHandler,
   type McpStdioServerConfig,
 } from '@claude-gateway/mcp';
 
@@ -35,6 +36,13 @@ export interface DemoMcpOptions {
   projectDir?: string;
   /** Names of the local tools, which win over MCP tools of the same name. @default [] */
   localToolNames?: string[];
+  /**
+   * Relays a server's question (elicitation) to the person behind the tool
+   * call, e.g. an elicitation broker's `elicit`; declares the `elicitation`
+   * capability. Without it, servers see no such capability.
+   * @default none
+   */
+  onElicitation?: McpElicitationHandler;
   /** @default console */
   logger?: Logger;
 }
@@ -42,6 +50,8 @@ export interface DemoMcpOptions {
 /**
  * The demo's MCP client manager: `server-everything` plus the servers of the
  * config files given. A file entry named `everything` is replaced by ours.
+ * With `onElicitation`, `server-everything`'s `trigger-elicitation-request`
+ * tool asks the person through it.
  */
 export function createDemoMcp(options: DemoMcpOptions = {}): McpClientManager {
   return createMcpClientManager({
@@ -53,6 +63,7 @@ export function createDemoMcp(options: DemoMcpOptions = {}): McpClientManager {
     // A demo stops on Ctrl-C: do not keep the person waiting on a stuck server.
     killGraceMs: 1000,
     clientInfo: { name: 'claude-gateway-demo', version: '0.0.0' },
+    ...(options.onElicitation && { onElicitation: options.onElicitation }),
     ...(options.logger && { logger: options.logger }),
   });
 }

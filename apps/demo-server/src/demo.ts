@@ -12,22 +12,17 @@ import {
   errorDetail,
 } from '@claude-gateway/core';
 import {
-  bindSourceCallContext,
   createApprovalBroker,
   createElicitationBroker,
   createToolDispatcher,
   type ApprovalBroker,
   type ElicitationBroker,
 } from '@claude-gateway/dispatch';
-import {
-  createMcpClientManager,
-  type McpClientManager,
-  type McpServerStatus,
-} from '@claude-gateway/mcp';
+import type { McpClientManager, McpServerStatus } from '@claude-gateway/mcp';
 import { createGatewayHandler, type GatewayHandler } from '@claude-gateway/server';
 import { createDemoModel, startMockAnthropic, type MockAnthropic } from '@claude-gateway/testing';
 import type { DemoConfig } from './config.js';
-import { EVERYTHING_SERVER, everythingServer } from './demo-mcp.js';
+import { createDemoMcp } from './demo-mcp.js';
 import { openDemoStores, type DemoStoreKind } from './demo-stores.js';
 import { createDemoTools, demoPrompts, type DemoPrompt } from './demo-tools.js';
 import { createSandbox, type Sandbox } from './sandbox.js';
@@ -170,23 +165,20 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
     // `server-everything` plus the servers of the config files given (a
     // file entry named `everything` is replaced by ours); its
     // `trigger-elicitation-request` tool asks the person through the page.
+    // The dispatcher gives each MCP call its tool call (session, run, log),
+    // so a server's question reaches the person behind that run.
     const mcp = config.mcp
-      ? createMcpClientManager({
-          servers: { [EVERYTHING_SERVER]: everythingServer() },
+      ? createDemoMcp({
           ...(config.mcpJsonPath !== undefined && { mcpJsonPath: config.mcpJsonPath }),
-          ...(config.claudeConfigPath !== undefined && { configPath: config.claudeConfigPath }),
-          ...(config.projectDir !== undefined && { cwd: config.projectDir }),
-          builtinToolNames: tools.map((t) => t.name),
-          // A demo stops on Ctrl-C: do not keep the person waiting on a stuck server.
-          killGraceMs: 1000,
-          clientInfo: { name: 'claude-gateway-demo', version: '0.0.0' },
+          ...(config.claudeConfigPath !== undefined && {
+            claudeConfigPath: config.claudeConfigPath,
+          }),
+          ...(config.projectDir !== undefined && { projectDir: config.projectDir }),
+          localToolNames: tools.map((t) => t.name),
           onElicitation: elicitations.elicit,
           logger,
         })
       : undefined;
-    // Each MCP call carries its tool call (session, run, log), so a server's
-    // question reaches the person behind that run.
-    const bound = mcp ? bindSourceCallContext(mcp) : undefined;
     if (mcp) cleanups.push(() => mcp.shutdown());
     let mcpTools: ToolDefinition[] = [];
     mcp?.on('tools', (definitions) => {
@@ -216,8 +208,7 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
       thinking: 'adaptive',
       tools: createToolDispatcher({
         tools,
-        sources: bound ? [bound.source] : [],
-        ...(bound && { interceptors: [bound.interceptor] }),
+        sources: mcp ? [mcp] : [],
         approvals,
         logger,
       }),

@@ -62,4 +62,3 @@ export {
   type RespondInput,
 } from './elicitation-broker.js';
 export { applySchemaDefaults } from './elicitation-defaults.js';
-export { bindSourceCallContext, type BoundToolSource } from './source-call-context.js';

@@ -4,6 +4,7 @@ import {
   type ToolContext,
   type ToolOutcome,
   type ToolSource,
+  type ToolSourceCallContext,
 } from '@claude-gateway/core';
 import type { LocalTool } from './define-tool.js';
 import { thrownToOutcome, toolError } from './tool-errors.js';
@@ -95,11 +96,17 @@ export function runLocalTool(
   );
 }
 
-/** Calls a tool on a source, ending promptly on cancel even if the source does not. */
+/**
+ * Calls a tool on a source, ending promptly on cancel even if the source does
+ * not. The source gets the tool call it serves as `options.context`
+ * (`toolUseId`, `sessionId`, `runId`, `callIndex`, `log`), so a source that
+ * must reach the person behind the run (an MCP server's elicitation) can.
+ */
 export function callSourceTool(
   source: ToolSource,
   name: string,
   input: unknown,
+  call: { id: string },
   ctx: ToolContext,
   timeoutMs: number | undefined,
   logger?: Logger,
@@ -108,11 +115,19 @@ export function callSourceTool(
     return Promise.resolve(toolError('cancelled', `tool ${name} was cancelled`));
   }
   const controller = new AbortController();
+  const context: ToolSourceCallContext = {
+    toolUseId: call.id,
+    sessionId: ctx.sessionId,
+    runId: ctx.runId,
+    callIndex: ctx.callIndex,
+    log: ctx.log,
+  };
   const work = new Promise<ToolOutcome>((resolve) =>
     resolve(
       source.callTool(name, input, {
         signal: controller.signal,
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        context,
       }),
     ),
   ).catch((error: unknown) => thrownToOutcome(error, undefined, logger));

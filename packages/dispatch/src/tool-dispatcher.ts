@@ -235,7 +235,15 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
       return runLocalTool(local.tool, input, call, ctx, local.tool.timeoutMs ?? timeoutMs, logger);
     }
     if (!route) return toolError('unknown_tool', `unknown tool "${name}"`);
-    const outcome = await callSourceTool(route.source, name, input, ctx, sourceTimeoutMs, logger);
+    const outcome = await callSourceTool(
+      route.source,
+      name,
+      input,
+      call,
+      ctx,
+      sourceTimeoutMs,
+      logger,
+    );
     // An outcome the source made carries its own label; one the dispatcher
     // made (cancel, time limit, a throw) gets the label the source's
     // outcomes for this tool carry.

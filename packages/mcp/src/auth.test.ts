@@ -156,6 +156,90 @@ describe('remote servers behind OAuth', () => {
     expect(urls).toHaveLength(1);
   });
 
+  it('authorization code: the state sent with the authorization is checked on the callback (CSRF)', async () => {
+    server = await startTestOAuthServer();
+    const store = createMemoryTokenStore();
+    const urls: URL[] = [];
+    const provider = createAuthorizationCodeProvider({
+      redirectUrl: 'http://127.0.0.1:1/oauth/callback',
+      onAuthorizationUrl: (url) => void urls.push(url),
+      clientInformation: { client_id: 'gateway', client_secret: 's3cret' },
+      store,
+      storeKey: 'remote',
+    });
+    const manager = createManager({
+      servers: { remote: { type: 'http', url: server.url, authProvider: provider } },
+    });
+    expect((await manager.startup())[0]?.errorCode).toBe('auth_required');
+    await expect.poll(() => urls.length).toBe(1);
+    const state = urls[0]!.searchParams.get('state');
+    expect(Buffer.from(state ?? '', 'base64url')).toHaveLength(32);
+    expect((await store.get('remote'))?.authorizationState).toBe(state);
+
+    // The authorization server sends the person back with the code and the state.
+    const redirect = await fetch(urls[0]!, { redirect: 'manual' });
+    const callback = new URL(redirect.headers.get('location')!);
+    expect(callback.searchParams.get('state')).toBe(state);
+    const code = callback.searchParams.get('code')!;
+
+    // A forged callback (an attacker's link with their own code) is refused
+    // and leaves the authorization under way.
+    const forged = (query: string) => provider.verifyCallback(`/oauth/callback?${query}`);
+    const refusal = { name: 'GatewayError', code: 'invalid_request' };
+    await expect(forged('code=attacker')).rejects.toMatchObject({
+      ...refusal,
+      message: expect.stringContaining('no state parameter'),
+    });
+    await expect(forged(`code=attacker&state=${state!.slice(1)}x`)).rejects.toMatchObject({
+      ...refusal,
+      message: expect.stringContaining('cross-site request forgery'),
+    });
+    await expect(
+      forged('error=access_denied&state=wrong&error_description=nope'),
+    ).rejects.toMatchObject({ ...refusal, message: expect.stringContaining('forgery') });
+    expect((await store.get('remote'))?.authorizationState).toBe(state);
+
+    // The real callback gives the code; finishAuth connects.
+    expect(await provider.verifyCallback(callback)).toBe(code);
+    expect((await store.get('remote'))?.authorizationState).toBeUndefined();
+    expect(await manager.finishAuth('remote', code)).toMatchObject({ state: 'ready' });
+    expect(whoami(await manager.callTool('whoami', {}))).toMatchObject({
+      result: { text: 'authorized' },
+    });
+    // Used once: the same callback again is refused.
+    await expect(provider.verifyCallback(callback.href)).rejects.toMatchObject({
+      ...refusal,
+      message: expect.stringContaining('no OAuth authorization is under way'),
+    });
+    expect(server.grants).toEqual(['authorization_code']);
+  });
+
+  it('authorization code: a refused authorization with the right state ends it, naming the error', async () => {
+    const provider = createAuthorizationCodeProvider({
+      redirectUrl: 'http://127.0.0.1:1/oauth/callback',
+      onAuthorizationUrl: () => undefined,
+    });
+    const state = await provider.state();
+    const query = new URLSearchParams({
+      error: 'access_denied',
+      error_description: 'the person said no',
+      state,
+    });
+    await expect(provider.verifyCallback(query)).rejects.toMatchObject({
+      code: 'invalid_request',
+      message: expect.stringContaining('access_denied (the person said no)'),
+    });
+    await expect(provider.verifyCallback(`?code=x&state=${state}`)).rejects.toThrow(
+      /no OAuth authorization is under way/,
+    );
+    // Each authorization gets its own state; only the latest is accepted.
+    const first = await provider.state();
+    const second = await provider.state();
+    expect(second).not.toBe(first);
+    await expect(provider.verifyCallback(`?code=x&state=${first}`)).rejects.toThrow(/forgery/);
+    expect(await provider.verifyCallback(`?code=x&state=${second}`)).toBe('x');
+  });
+
   it('refuses bad provider options', () => {
     expect(() => createClientCredentialsProvider({ clientId: 'x' })).toThrow(/needs clientSecret/);
     expect(() =>
@@ -171,5 +255,19 @@ describe('remote servers behind OAuth', () => {
         onAuthorizationUrl: () => undefined,
       }),
     ).toThrow(/redirectUrl/);
+    // A store shared by providers without a key each would hand one server's
+    // tokens to another.
+    const shared = createMemoryTokenStore();
+    expect(() =>
+      createClientCredentialsProvider({ clientId: 'x', clientSecret: 'y', store: shared }),
+    ).toThrow(/storeKey is required/);
+    expect(() =>
+      createClientCredentialsProvider({
+        clientId: 'x',
+        clientSecret: 'y',
+        store: shared,
+        storeKey: 'server-a',
+      }),
+    ).not.toThrow();
   });
 });

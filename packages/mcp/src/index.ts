@@ -18,6 +18,7 @@ export type {
 export {
   createAuthorizationCodeProvider,
   createClientCredentialsProvider,
+  type AuthorizationCodeProvider,
   type AuthorizationCodeProviderOptions,
   type ClientCredentialsProviderOptions,
 } from './oauth-providers.js';

@@ -1,3 +1,4 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { consoleLogger, errorDetail, GatewayError, type Logger } from '@claude-gateway/core';
 import { createPrivateKeyJwtAuth } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import type {
@@ -18,7 +19,12 @@ import {
 interface StoreOptions {
   /** Where tokens (and the registration, verifier, discovery) are kept. @default createMemoryTokenStore() */
   store?: OAuthTokenStore;
-  /** This provider's key in `store`: give each server (and person) its own. @default 'default' */
+  /**
+   * This provider's key in `store`: each server (and person) needs its own,
+   * or one server's tokens would be sent to another. Required with a
+   * `store` you pass (a shared store is the usual reason to pass one).
+   * @default 'default' (only with the provider's own memory store)
+   */
   storeKey?: string;
 }
 
@@ -58,7 +64,9 @@ export interface AuthorizationCodeProviderOptions extends StoreOptions {
   redirectUrl: string | URL;
   /**
    * Called with the authorization URL when a person must sign in: send
-   * them there (a link in your UI). When your callback receives `code`,
+   * them there (a link in your UI). The URL carries a random `state`; when
+   * the person comes back to your callback, pass its URL to the provider's
+   * `verifyCallback(url)` (it checks `state` and gives the `code`), then
    * call the manager's `finishAuth(server, code)`. Called without being
    * awaited; a throw is reported to `logger`.
    */
@@ -73,12 +81,67 @@ export interface AuthorizationCodeProviderOptions extends StoreOptions {
   clientInformation?: OAuthClientInformationMixed;
 }
 
+/**
+ * What {@link createAuthorizationCodeProvider} returns: the SDK's provider,
+ * plus the check of the callback the person comes back to.
+ */
+export interface AuthorizationCodeProvider extends OAuthClientProvider {
+  /** A fresh random `state` for an authorization; stored, and sent with it (the SDK calls this). */
+  state(): Promise<string>;
+  /**
+   * Checks the callback of the authorization under way and returns its
+   * `code`, for `finishAuth(server, code)`. `callback` is the URL your
+   * callback route was called with (absolute, or a path with its query such
+   * as `req.url`), or its query parameters. The callback must carry the
+   * `state` sent with the authorization (compared in constant time): that
+   * is the CSRF protection (an attacker's link cannot make the gateway use
+   * the attacker's code). A callback that is accepted, or that carries the
+   * right `state` with an OAuth `error`, ends the authorization: its
+   * `state` cannot be used again.
+   * @throws GatewayError `invalid_request` when no authorization is under
+   * way (or its callback was already used), the `state` is missing or not
+   * the one sent, the authorization server answered an `error` (named in
+   * the message), or there is no `code`. A wrong `state` leaves the
+   * authorization under way, so the person's real callback still works.
+   */
+  verifyCallback(callback: URL | string | URLSearchParams): Promise<string>;
+}
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+/** Constant-time equality of two strings (by their SHA-256, so lengths leak nothing). */
+const sameSecret = (a: string, b: string): boolean => timingSafeEqual(sha256(a), sha256(b));
+
+/** The query parameters of a callback URL, path or query. */
+function callbackParams(callback: URL | string | URLSearchParams): URLSearchParams {
+  if (callback instanceof URLSearchParams) return callback;
+  if (callback instanceof URL) return callback.searchParams;
+  if (typeof callback !== 'string') {
+    throw new GatewayError(
+      'invalid_request',
+      'the OAuth callback must be a URL, a path or a query',
+    );
+  }
+  if (callback.startsWith('?')) return new URLSearchParams(callback);
+  const base = 'http://callback.invalid';
+  if (!URL.canParse(callback, base)) {
+    throw new GatewayError('invalid_request', 'the OAuth callback URL does not parse');
+  }
+  return new URL(callback, base).searchParams;
+}
+
 /** An `OAuthClientProvider` whose state lives in an {@link OAuthTokenStore}. */
 abstract class StoredProvider {
   protected readonly store: OAuthTokenStore;
   protected readonly key: string;
 
   constructor(options: StoreOptions) {
+    if (options.store && (typeof options.storeKey !== 'string' || options.storeKey === '')) {
+      throw new GatewayError(
+        'invalid_options',
+        'storeKey is required with a store you pass: give each server its own key, or one server would be sent the tokens of another',
+      );
+    }
     this.store = options.store ?? createMemoryTokenStore();
     this.key = options.storeKey ?? 'default';
   }
@@ -116,8 +179,9 @@ abstract class StoredProvider {
     if (scope === 'all') await this.store.delete(this.key);
     else if (scope === 'client') await this.update({ clientInformation: undefined });
     else if (scope === 'tokens') await this.update({ tokens: undefined });
-    else if (scope === 'verifier') await this.update({ codeVerifier: undefined });
-    else await this.update({ discoveryState: undefined });
+    else if (scope === 'verifier') {
+      await this.update({ codeVerifier: undefined, authorizationState: undefined });
+    } else await this.update({ discoveryState: undefined });
   }
 }
 
@@ -197,7 +261,7 @@ class ClientCredentialsProvider extends StoredProvider implements OAuthClientPro
   }
 }
 
-class AuthorizationCodeProvider extends StoredProvider implements OAuthClientProvider {
+class AuthorizationCodeOAuthProvider extends StoredProvider implements AuthorizationCodeProvider {
   readonly clientMetadata: OAuthClientMetadata;
   readonly clientMetadataUrl?: string;
   private readonly redirect: string;
@@ -255,6 +319,47 @@ class AuthorizationCodeProvider extends StoredProvider implements OAuthClientPro
     if (verifier === undefined) throw new Error('no authorization is under way (no PKCE verifier)');
     return verifier;
   }
+
+  async state(): Promise<string> {
+    const authorizationState = randomBytes(32).toString('base64url');
+    await this.update({ authorizationState });
+    return authorizationState;
+  }
+
+  async verifyCallback(callback: URL | string | URLSearchParams): Promise<string> {
+    const params = callbackParams(callback);
+    const expected = (await this.load()).authorizationState;
+    if (expected === undefined) {
+      throw new GatewayError(
+        'invalid_request',
+        'no OAuth authorization is under way for this provider (or its callback was already used)',
+      );
+    }
+    const state = params.get('state');
+    if (state === null || !sameSecret(state, expected)) {
+      throw new GatewayError(
+        'invalid_request',
+        state === null
+          ? 'the OAuth callback has no state parameter; it was not used'
+          : 'the OAuth callback state is not the one sent with the authorization (possible cross-site request forgery); it was not used',
+      );
+    }
+    // The right state: this authorization is over, whatever it brought.
+    await this.update({ authorizationState: undefined });
+    const error = params.get('error');
+    if (error !== null) {
+      const description = params.get('error_description');
+      throw new GatewayError(
+        'invalid_request',
+        `the authorization server refused the authorization: ${error.slice(0, 200)}${
+          description ? ` (${description.slice(0, 500)})` : ''
+        }`,
+      );
+    }
+    const code = params.get('code');
+    if (!code) throw new GatewayError('invalid_request', 'the OAuth callback has no code');
+    return code;
+  }
 }
 
 /**
@@ -279,12 +384,14 @@ export function createClientCredentialsProvider(
 }
 
 /**
- * An OAuth provider for the authorization-code flow with PKCE: a person
- * signs in at the URL given to `onAuthorizationUrl`, your callback passes
- * the `code` to the manager's `finishAuth(server, code)`, and the server
- * connects. Refresh tokens are used when the access token expires; a
- * server asking for more scopes (403 `insufficient_scope`) sends the person
- * to authorize again.
+ * An OAuth provider for the authorization-code flow with PKCE and a `state`
+ * parameter: a person signs in at the URL given to `onAuthorizationUrl`,
+ * your callback route hands its URL to `verifyCallback()` — which checks
+ * that the `state` is the one sent (CSRF) and gives the `code` — and then
+ * to the manager's `finishAuth(server, code)`, and the server connects.
+ * Refresh tokens are used when the access token expires; a server asking
+ * for more scopes (403 `insufficient_scope`) sends the person to authorize
+ * again.
  *
  * @example
  * ```ts
@@ -292,12 +399,14 @@ export function createClientCredentialsProvider(
  *   redirectUrl: 'https://gateway.example.com/oauth/callback',
  *   onAuthorizationUrl: (url) => notifyAdmin(url.href),
  * });
- * // in the callback route: await mcp.finishAuth('remote', code);
+ * // in the callback route (GET /oauth/callback?code=…&state=…):
+ * const code = await authProvider.verifyCallback(request.url); // throws for a forged callback
+ * await mcp.finishAuth('remote', code);
  * ```
  * @throws GatewayError `invalid_options` for a bad `redirectUrl` or a missing `onAuthorizationUrl`.
  */
 export function createAuthorizationCodeProvider(
   options: AuthorizationCodeProviderOptions,
-): OAuthClientProvider {
-  return new AuthorizationCodeProvider(options);
+): AuthorizationCodeProvider {
+  return new AuthorizationCodeOAuthProvider(options);
 }

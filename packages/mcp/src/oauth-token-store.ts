@@ -11,6 +11,12 @@ export interface OAuthState {
   clientInformation?: OAuthClientInformationMixed;
   /** The PKCE verifier of the authorization under way. */
   codeVerifier?: string;
+  /**
+   * The OAuth `state` sent with the authorization under way (CSRF
+   * protection): the callback must bring it back. Cleared once a callback
+   * carrying it is accepted.
+   */
+  authorizationState?: string;
   /** Cached metadata discovery, so a reconnect does not discover again. */
   discoveryState?: OAuthDiscoveryState;
 }
