@@ -46,7 +46,7 @@ function markdown(run: BenchRun): string {
   const lines: string[] = [
     '# claude-gateway benchmark',
     '',
-    `${run.date} · node ${run.node} · ${run.platform} · ${run.cpus} CPUs · ${run.quick ? '`--quick` sizes' : 'full sizes'} · medians of ${run.rounds} interleaved rounds · ${run.seconds.toFixed(0)} s`,
+    `${run.date} · node ${run.node} · ${run.platform} · ${run.cpus} CPUs · ${run.quick ? '`--quick` sizes' : 'full sizes'} · medians of at least ${run.rounds} interleaved rounds (\`rounds\` in latest.json where more) · ${run.seconds.toFixed(0)} s`,
     '',
     'Every ratio is against a floor measured in the same run on the same machine: CPU time of the',
     'server process (`process.cpuUsage()`), never wall time. The floor writes the raw',

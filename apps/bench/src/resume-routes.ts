@@ -7,7 +7,8 @@ import type { Routes } from './fan-out-routes.js';
 
 export function createResumeRoutes(): Routes {
   const logs = new Map<string, MemoryEventLog>();
-  let times: number[] = [];
+  // Handler times by log id.
+  const times = new Map<string, number[]>();
   return async (req, res, action, params, json) => {
     if (action === 'setup') {
       const size = Number(params.get('size'));
@@ -32,16 +33,20 @@ export function createResumeRoutes(): Routes {
       const log = logs.get(params.get('id') ?? '');
       if (!log) return void res.writeHead(404).end();
       const start = performance.now();
-      res.once('finish', () => times.push(performance.now() - start));
+      const mine = times.get(log.id) ?? [];
+      times.set(log.id, mine);
+      res.once('finish', () => mine.push(performance.now() - start));
       return writeSSE(req, res, log);
     }
     if (action === 'times') {
-      const out = times;
-      times = [];
+      const id = params.get('id') ?? '';
+      const out = times.get(id) ?? [];
+      times.delete(id);
       return json(res, { times: out });
     }
     if (action === 'drop') {
       logs.clear();
+      times.clear();
       return json(res, { ok: true });
     }
     res.writeHead(404).end();

@@ -160,10 +160,13 @@ async function runAgent(
       try {
         return await log.append(event);
       } catch (error) {
-        logError ??= new LogAppendError(error);
-        controller.abort(logError);
-        throw logError;
+        throw ctx.appendFailed(error);
       }
+    },
+    appendFailed(error) {
+      logError ??= new LogAppendError(error);
+      controller.abort(logError);
+      return logError;
     },
     nextCallIndex: () => callIndex++,
     spendFailedAttempt(spent) {

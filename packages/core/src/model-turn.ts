@@ -28,8 +28,12 @@ const MAX_BREAKPOINTS = 4;
 
 /** Blocks carrying `cache_control` anywhere in `value` (tool_result content included). */
 function countBreakpoints(value: unknown): number {
-  if (Array.isArray(value)) return value.reduce<number>((n, item) => n + countBreakpoints(item), 0);
   if (typeof value !== 'object' || value === null) return 0;
+  if (Array.isArray(value)) {
+    let n = 0;
+    for (const item of value as unknown[]) n += countBreakpoints(item);
+    return n;
+  }
   const record = value as { cache_control?: unknown; content?: unknown };
   return (record.cache_control ? 1 : 0) + countBreakpoints(record.content);
 }

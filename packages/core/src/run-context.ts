@@ -53,6 +53,12 @@ export interface RunContext {
   signal: AbortSignal;
   /** Appends to the log; a refusal becomes {@link LogAppendError}. */
   emit(event: GatewayEvent): Promise<LogEntry>;
+  /**
+   * For a caller that appends to `log` itself (the per-delta hot path, one
+   * promise less than {@link emit}): records the log's refusal as
+   * {@link emit} would (aborting the run) and returns the error to throw.
+   */
+  appendFailed(error: unknown): LogAppendError;
   /** Next 0-based tool call index of the run. */
   nextCallIndex(): number;
   /** The run's span (one that records nothing when tracing is off). */

@@ -169,9 +169,9 @@ export async function runToolCall(
   }
 
   const block = toolResultBlock(call.id, settled, extra);
-  const resultBytes = new TextEncoder().encode(JSON.stringify(block.content ?? '')).length;
   const onToolTiming = hooks.onToolTiming;
   if (onToolTiming) {
+    const resultBytes = new TextEncoder().encode(JSON.stringify(block.content ?? '')).length;
     const timing = callHook(logger, 'onToolTiming', () =>
       onToolTiming({
         sessionId: ctx.sessionId,

@@ -1,10 +1,11 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { Stream } from '@anthropic-ai/sdk/core/streaming';
 import { linkAbort } from './abort.js';
+import type { LogEntry } from './event-log-types.js';
 import { emptyUsage, type Usage } from './events.js';
 import { IncompleteStreamError, StallError } from './retry.js';
 import type { RunContext } from './run-context.js';
 import { routeSdkWarnings } from './sdk-warnings.js';
+import { SseDecoder } from './sse-decoder.js';
 import type { RunnerSpan } from './telemetry.js';
 
 const USAGE_COUNTS = [
@@ -55,8 +56,10 @@ const TURN_OVER = new Error('the model turn is over');
 type DeltaEvent = { type: 'text_delta' | 'thinking_delta'; text: string };
 
 type Building =
-  | { kind: 'text'; text: string; citations: unknown[] }
-  | { kind: 'thinking'; thinking: string; signature: string }
+  // Text as its parts, joined once at the end: `+=` per delta would keep a
+  // chain of cons strings alive (and copied by the GC) for the whole turn.
+  | { kind: 'text'; parts: string[]; citations: unknown[] }
+  | { kind: 'thinking'; parts: string[]; signature: string }
   | { kind: 'json'; block: Record<string, unknown>; json: string }
   | { kind: 'verbatim'; block: Record<string, unknown> };
 
@@ -108,6 +111,9 @@ export async function streamTurn(
   };
 
   const turn = new TurnBuilder();
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let complete = false;
+  let ended = false;
   try {
     timer = setTimeout(check, stallMs);
     const { client, logger, sdkWarnings } = ctx.config;
@@ -117,24 +123,37 @@ export async function streamTurn(
       ).asResponse(),
     );
     arm();
-    let complete = false;
-    // Raw SSE (not the SDK's parsed stream) so pings count as signs of life.
-    for await (const sse of Stream.rawEvents(response, attempt)) {
-      arm();
-      if (sse.event === 'ping' || !sse.data) continue;
-      if (sse.event === 'error') throw streamEventError(sse.data);
-      const event = parseEvent(sse.data);
-      if (event.type === 'message_stop') {
-        complete = true;
-        break;
-      }
-      const delta = turn.apply(event);
-      if (delta) {
-        const entry = await ctx.emit(delta);
-        report.onDelta(entry.seq);
+    if (!response.body) throw new Error('Attempted to iterate over a response with no body');
+    // Raw SSE (not the SDK's parsed stream) so pings count as signs of life;
+    // a network chunk's events are handled in one go, not a promise each.
+    reader = response.body.getReader();
+    const decoder = new SseDecoder();
+    while (!complete && !ended) {
+      const read = await reader.read();
+      ended = read.done;
+      const events = read.done ? decoder.end() : decoder.push(read.value);
+      if (events.length > 0) arm();
+      for (const sse of events) {
+        if (sse.event === 'ping' || !sse.data) continue;
+        if (sse.event === 'error') throw streamEventError(sse.data);
+        const event = parseEvent(sse.data);
+        if (event.type === 'message_stop') {
+          complete = true;
+          break;
+        }
+        const delta = turn.apply(event);
+        if (delta) {
+          let entry: LogEntry;
+          try {
+            entry = await ctx.log.append(delta);
+          } catch (error) {
+            throw ctx.appendFailed(error);
+          }
+          report.onDelta(entry.seq);
+        }
       }
     }
-    // An aborted body can end the iteration quietly: check why it ended.
+    // An aborted body can end the reading quietly: check why it ended.
     if (stalled) throw new StallError(stallMs);
     if (!complete) {
       if (attempt.signal.aborted) throw attempt.signal.reason;
@@ -148,10 +167,40 @@ export async function streamTurn(
   } finally {
     clearTimeout(timer);
     unlink();
-    // Releases the connection if the stream was left early (a constant
-    // reason: `abort()` alone builds a DOMException, stack and all, per turn).
-    attempt.abort(TURN_OVER);
+    if (complete) {
+      // What follows `message_stop` (the body's end) is read in the
+      // background, so the connection goes back to the pool instead of
+      // being torn down and opened again for the next turn.
+      if (reader && !ended) drainBody(reader, attempt);
+    } else {
+      // Left early: release the connection (a constant reason: `abort()`
+      // alone builds a DOMException, stack and all).
+      attempt.abort(TURN_OVER);
+      if (reader && !ended) reader.cancel().catch(() => undefined);
+    }
   }
+}
+
+/** How long the body may go on after `message_stop` before it is cut. */
+const DRAIN_MS = 1000;
+
+/** Reads the rest of a finished turn's body, for at most {@link DRAIN_MS}. */
+function drainBody(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  attempt: AbortController,
+): void {
+  const timer = setTimeout(() => {
+    attempt.abort(TURN_OVER);
+    reader.cancel().catch(() => undefined);
+  }, DRAIN_MS);
+  timer.unref?.();
+  const next = (): void => {
+    reader.read().then(
+      (read) => (read.done ? clearTimeout(timer) : next()),
+      () => clearTimeout(timer),
+    );
+  };
+  next();
 }
 
 function parseEvent(data: string): Anthropic.RawMessageStreamEvent {
@@ -203,12 +252,16 @@ class TurnBuilder {
     switch (block.type) {
       case 'text': {
         const text = str(block.text);
-        this.#blocks.set(index, { kind: 'text', text, citations: [] });
+        this.#blocks.set(index, { kind: 'text', parts: text ? [text] : [], citations: [] });
         return text ? { type: 'text_delta', text } : undefined;
       }
       case 'thinking': {
         const thinking = str(block.thinking);
-        this.#blocks.set(index, { kind: 'thinking', thinking, signature: str(block.signature) });
+        this.#blocks.set(index, {
+          kind: 'thinking',
+          parts: thinking ? [thinking] : [],
+          signature: str(block.signature),
+        });
         return thinking ? { type: 'thinking_delta', text: thinking } : undefined;
       }
       case 'tool_use':
@@ -227,11 +280,11 @@ class TurnBuilder {
     const block = this.#blocks.get(index);
     if (!block) return undefined;
     if (delta.type === 'text_delta' && block.kind === 'text') {
-      block.text += delta.text;
+      block.parts.push(delta.text);
       return { type: 'text_delta', text: delta.text };
     }
     if (delta.type === 'thinking_delta' && block.kind === 'thinking') {
-      block.thinking += delta.thinking;
+      block.parts.push(delta.thinking);
       return { type: 'thinking_delta', text: delta.thinking };
     }
     if (delta.type === 'signature_delta' && block.kind === 'thinking')
@@ -274,19 +327,17 @@ class TurnBuilder {
     for (const index of indexes) {
       const block = this.#blocks.get(index)!;
       if (block.kind === 'text') {
+        const text = block.parts.join('');
         // The API refuses empty text blocks in a request; drop them.
-        if (block.text === '') continue;
+        if (text === '') continue;
         content.push(
           block.citations.length > 0
-            ? ({
-                type: 'text',
-                text: block.text,
-                citations: block.citations,
-              } as Anthropic.TextBlockParam)
-            : { type: 'text', text: block.text },
+            ? ({ type: 'text', text, citations: block.citations } as Anthropic.TextBlockParam)
+            : { type: 'text', text },
         );
       } else if (block.kind === 'thinking') {
-        content.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
+        const thinking = block.parts.join('');
+        content.push({ type: 'thinking', thinking, signature: block.signature });
       } else if (block.kind === 'verbatim') {
         content.push(block.block as unknown as Anthropic.ContentBlockParam);
       } else {

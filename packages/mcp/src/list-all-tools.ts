@@ -1,19 +1,25 @@
+import { errorMessage } from '@claude-gateway/core';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { anySignal } from './any-signal.js';
-import type { ConnectionSettings } from './server-connection.js';
+import type { ConnectionSettings } from './connection-types.js';
+import type { SpanAttributes } from './telemetry.js';
 
 /**
  * @internal Reads every page of `tools/list`, up to `maxToolPages` pages and
  * `maxTools` tools (a server that always sends a cursor must not keep us
  * listing, nor fill memory); past either, what was read is kept, with a
- * warning.
+ * warning. Each page is a `tools/list` span when tracing records.
  */
 export async function listAllTools(
   client: Client,
   signal: AbortSignal,
   name: string,
-  settings: Pick<ConnectionSettings, 'maxToolPages' | 'maxTools' | 'logger' | 'startupTimeoutMs'>,
+  settings: Pick<
+    ConnectionSettings,
+    'maxToolPages' | 'maxTools' | 'logger' | 'startupTimeoutMs' | 'tracer'
+  >,
+  spanAttributes: () => SpanAttributes = () => ({}),
 ): Promise<Tool[]> {
   const { maxToolPages, maxTools, logger } = settings;
   const tools: Tool[] = [];
@@ -30,13 +36,24 @@ export async function listAllTools(
     // The SDK never removes the abort listener it adds per request: give
     // each page a signal of its own, and unhook it from ours afterwards.
     const page = anySignal([signal]);
+    const span = settings.tracer?.start('tools/list', {
+      'mcp.method.name': 'tools/list',
+      'claude_gateway.mcp.server': name,
+      ...spanAttributes(),
+    });
     let result;
     try {
-      result = await client.listTools(cursor ? { cursor } : undefined, {
-        signal: page.signal,
-        timeout: settings.startupTimeoutMs,
-      });
+      const request = () =>
+        client.listTools(cursor ? { cursor } : undefined, {
+          signal: page.signal,
+          timeout: settings.startupTimeoutMs,
+        });
+      result = await (span ? span.activate(request) : request());
+    } catch (error) {
+      span?.fail(errorName(error), errorMessage(error));
+      throw error;
     } finally {
+      span?.end();
       page.dispose();
     }
     pages += 1;
@@ -53,4 +70,10 @@ export async function listAllTools(
     cursor = result.nextCursor;
   } while (cursor);
   return tools;
+}
+
+/** `error.type` of a failed request: the JSON-RPC error code, else the error's class. */
+function errorName(error: unknown): string {
+  if (error instanceof McpError) return String(error.code);
+  return error instanceof Error ? error.name : 'Error';
 }

@@ -67,8 +67,28 @@ function toAnthropicBlock(block: McpBlock): ToolResultContentBlock | undefined {
 }
 
 function joinedText(content: readonly McpBlock[]): string | undefined {
-  const texts = content.flatMap((block) => (block.type === 'text' ? [block.text] : []));
-  return texts.length > 0 ? texts.join('\n') : undefined;
+  let text: string | undefined;
+  for (const block of content) {
+    if (block.type === 'text') text = text === undefined ? block.text : `${text}\n${block.text}`;
+  }
+  return text;
+}
+
+// What a JSON text can start with (after whitespace): an object, an array,
+// a string, a number, true, false or null.
+const JSON_START = /^\s*[[{"\-0-9tfn]/;
+
+/** False when `text` cannot be JSON: a cheap test that spares most plain text a throw. */
+function looksLikeJson(text: string): boolean {
+  return JSON_START.test(text);
+}
+
+function parseOr(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return { text };
+  }
 }
 
 /**
@@ -83,16 +103,16 @@ export function mapCallToolResult(result: CallToolResult, source: string): ToolO
   if (result.isError === true) {
     return { error: { code: 'mcp_error', message: text || 'the tool reported an error' }, source };
   }
-  const blocks = content.map(toAnthropicBlock).filter((b): b is ToolResultContentBlock => !!b);
+  const blocks: ToolResultContentBlock[] = [];
+  for (const block of content) {
+    const mapped = toAnthropicBlock(block);
+    if (mapped) blocks.push(mapped);
+  }
   let value: unknown = null;
   if (result.structuredContent !== undefined) {
     value = result.structuredContent;
   } else if (text !== undefined) {
-    try {
-      value = JSON.parse(text);
-    } catch {
-      value = { text };
-    }
+    value = looksLikeJson(text) ? parseOr(text) : { text };
   }
   return blocks.length > 0 ? { result: value, content: blocks, source } : { result: value, source };
 }

@@ -4,181 +4,30 @@ import {
   errorMessage,
   type ToolDefinition,
   type ToolOutcome,
-  type ToolSource,
   type ToolSourceCallOptions,
 } from '@claude-gateway/core';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { McpElicitationHandler, McpRoot, McpSamplingHandler } from './client-features.js';
-import { loadMcpConfig, type LoadMcpConfigOptions, type LoadedServer } from './load-config.js';
+import type { McpRoot } from './client-features.js';
+import type { ConnectionSettings } from './connection-types.js';
+import { addExitHook, removeExitHook } from './exit-hooks.js';
+import { loadMcpConfig, type LoadedServer } from './load-config.js';
+import { serverStatus, toolDefinitions } from './manager-status.js';
+import type {
+  McpClientManager,
+  McpClientManagerEvents,
+  McpClientManagerOptions,
+  McpServerStatus,
+} from './manager-types.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './process-group-transport.js';
-import type { RestartOptions } from './restart-policy.js';
-import {
-  ServerConnection,
-  type ConnectionSettings,
-  type McpServerErrorCode,
-  type McpServerState,
-} from './server-connection.js';
-import { assignToolNames, type NameAssignment, type ToolRename } from './tool-names.js';
+import { ServerConnection } from './server-connection.js';
+import { McpTracer } from './telemetry.js';
+import { assignToolNames, type NameAssignment } from './tool-names.js';
 
-// One 'exit' listener for every live manager (one each would trip Node's
-// listener-leak warning with a dozen managers).
-const exitHooks = new Set<() => void>();
-const runExitHooks = (): void => {
-  for (const hook of exitHooks) hook();
-};
-function addExitHook(hook: () => void): void {
-  if (exitHooks.size === 0) process.once('exit', runExitHooks);
-  exitHooks.add(hook);
-}
-function removeExitHook(hook: () => void): void {
-  exitHooks.delete(hook);
-  if (exitHooks.size === 0) process.off('exit', runExitHooks);
-}
-
-/** Options of {@link createMcpClientManager}; where the config comes from is {@link LoadMcpConfigOptions}. */
-export interface McpClientManagerOptions extends LoadMcpConfigOptions {
-  /** Tool names reserved for other tools; MCP tools with these names are skipped. @default [] */
-  builtinToolNames?: Iterable<string>;
-  /** Expose every tool as `<server>__<tool>`. @default false */
-  prefixTools?: boolean;
-  /** Time for one server to spawn, initialize and list its tools. @default 15000 */
-  startupTimeoutMs?: number;
-  /** Time a call may go without a response or progress notification. @default 30000 */
-  callTimeoutMs?: number;
-  /** Per-server call timeouts, by server name; a call's own `timeoutMs` still wins. @default {} */
-  timeoutOverrides?: Record<string, number>;
-  /** Hard cap on a call however much progress it reports. @default 300000 */
-  maxTotalTimeoutMs?: number;
-  /** Restart policy after an unexpected exit or a failed start. @default { maxAttempts: 5, initialDelayMs: 500, maxDelayMs: 30000, resetAfterMs: 60000 } */
-  restart?: RestartOptions;
-  /** Each shutdown step (stdin closed → SIGTERM → SIGKILL to the group) waits this long. @default 2000 */
-  killGraceMs?: number;
-  /** Give stdio servers the whole `process.env` (plus their `env`) instead of the default set. @default false */
-  inheritEnv?: boolean;
-  /**
-   * Pages of `tools/list` read from one server per listing; past it the
-   * tools read so far are kept, with a warning (a server that always sends
-   * a cursor cannot keep startup busy). @default 100
-   */
-  maxToolPages?: number;
-  /** Tools kept per server; the rest are left out, with a warning. @default 1000 */
-  maxTools?: number;
-  /**
-   * The largest message read from a stdio server. A longer answer fails
-   * its call (`mcp_error`, saying so) and the server stays up.
-   * @default 10_485_760 (10 MiB)
-   */
-  maxMessageBytes?: number;
-  /** Client name and version sent in `initialize`. @default { name: 'claude-gateway', version: '0.0.0' } */
-  clientInfo?: { name: string; version: string };
-  /** Called with the full status on every server state change. */
-  onStatusChange?: (status: McpServerStatus[]) => void;
-  /** Called with the tool list whenever it changes. */
-  onToolsChange?: (tools: ToolDefinition[]) => void;
-  /**
-   * Relays a server's request for input (elicitation, form mode) to the
-   * person behind the tool call, with the call's context (tool_use id,
-   * session, run, log, signal); pass the `dispatch` package's
-   * `createElicitationBroker().elicit`. With it the manager declares the
-   * `elicitation` capability; a request outside a tool call is declined.
-   * Without it servers see no elicitation capability. @default none
-   */
-  onElicitation?: McpElicitationHandler;
-  /**
-   * Serves `sampling/createMessage` for the servers whose config says
-   * `sampling: true` (off for every other server). @default none
-   */
-  onSampling?: McpSamplingHandler;
-  /**
-   * Roots offered to servers (`roots/list`); with it the manager declares
-   * the `roots` capability, and {@link McpClientManager.setRoots} tells
-   * ready servers of a change. @default none (no roots capability)
-   */
-  roots?: McpRoot[];
-  /**
-   * OAuth providers by server name, for HTTP servers from config files (an
-   * inline entry can carry its own `authProvider`). @default {}
-   */
-  authProviders?: Record<string, OAuthClientProvider>;
-  /**
-   * Times a person is sent to authorize one server before it is given up
-   * (`failed`, `auth_required`): a server that keeps asking for more never
-   * loops. Starts over once the server is ready. @default 3
-   */
-  maxAuthorizationAttempts?: number;
-}
-
-/** One server in {@link McpClientManager.status}. */
-export interface McpServerStatus {
-  name: string;
-  state: McpServerState;
-  /** Why it failed (or why it is restarting). */
-  error?: string;
-  /**
-   * With `failed`: `auth_required` when the server wants credentials no
-   * configured provider could give (or a person must finish authorizing:
-   * see {@link McpClientManager.finishAuth}).
-   */
-  errorCode?: McpServerErrorCode;
-  /** Exposed names of its tools (empty unless ready). */
-  tools: string[];
-  /** Tools exposed under another name than the server's. */
-  renamed: ToolRename[];
-  /** Tools left out because their name is a builtin. */
-  skipped: string[];
-  /** Successful restarts after the server had been ready (a retried failed start is not counted). */
-  restarts: number;
-  /** Process group id of a stdio server while it runs (`connecting` or `ready`). */
-  pid?: number;
-}
-
-/** Events of {@link McpClientManager.on}. */
-export interface McpClientManagerEvents {
-  status: (status: McpServerStatus[]) => void;
-  tools: (tools: ToolDefinition[]) => void;
-}
-
-/** A `ToolSource` over MCP servers with lifecycle control. */
-export interface McpClientManager extends ToolSource {
-  /**
-   * Reads the config and connects every server in parallel. Resolves with
-   * the status once each first attempt is over: `ready`, `restarting` (it
-   * failed and is retried in the background with the restart policy) or
-   * `failed`. Rejects only for a bad config (`invalid_config`) or an aborted
-   * `signal` (`cancelled`; servers still connecting are then `failed`, not
-   * retried). Idempotent.
-   */
-  startup(options?: { signal?: AbortSignal }): Promise<McpServerStatus[]>;
-  /** Closes every server and its process group. Idempotent; bounded by about 3 × `killGraceMs`. */
-  shutdown(): Promise<void>;
-  /** Every configured server, in config order. */
-  status(): McpServerStatus[];
-  /** Tools of ready servers; starts the manager first if needed. */
-  listTools(): Promise<ToolDefinition[]>;
-  /** Calls a tool by its exposed name; starts the manager first if needed. Never rejects for a tool failure. */
-  callTool(name: string, input: unknown, options?: ToolSourceCallOptions): Promise<ToolOutcome>;
-  /** The `source` label (`mcp:<server>`) of the outcomes of tool `name`, or `undefined` when no server offers it. */
-  sourceLabel(name: string): string | undefined;
-  /**
-   * Completes the authorization-code flow of `server` with the `code` your
-   * OAuth callback received, then connects it again; resolves with its
-   * status. Waits (bounded by `signal`) for an attempt still under way to
-   * reach `auth_required` first.
-   * @throws GatewayError `invalid_options` for an unknown server, one without an `authProvider`, or one not waiting for authorization.
-   */
-  finishAuth(
-    server: string,
-    code: string,
-    options?: { signal?: AbortSignal },
-  ): Promise<McpServerStatus>;
-  /** Replaces the roots and tells every ready server (`notifications/roots/list_changed`). */
-  setRoots(roots: McpRoot[]): Promise<void>;
-  /** Subscribes to status or tool-list changes; returns the unsubscribe function. */
-  on<E extends keyof McpClientManagerEvents>(
-    event: E,
-    listener: McpClientManagerEvents[E],
-  ): () => void;
-}
+export type {
+  McpClientManager,
+  McpClientManagerEvents,
+  McpClientManagerOptions,
+  McpServerStatus,
+} from './manager-types.js';
 
 /**
  * Creates an MCP client manager: stdio servers in their own process group,
@@ -250,6 +99,7 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
     roots: options.roots ? () => roots : undefined,
     authProviders: new Map(Object.entries(options.authProviders ?? {})),
     maxAuthorizationAttempts: options.maxAuthorizationAttempts ?? 3,
+    tracer: McpTracer.create(options.tracing),
   };
   let roots: McpRoot[] = [...(options.roots ?? [])];
 
@@ -288,22 +138,7 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
   }
 
   function definitions(): ToolDefinition[] {
-    const tools: ToolDefinition[] = [];
-    for (const connection of connections.values()) {
-      if (connection.state !== 'ready') continue;
-      const exposed = naming.servers.get(connection.name)?.exposed;
-      for (const tool of connection.tools) {
-        const name = exposed?.get(tool.name);
-        if (name === undefined) continue;
-        const description = tool.description ?? tool.title;
-        tools.push({
-          name,
-          ...(description !== undefined && { description }),
-          input_schema: { ...tool.inputSchema, type: 'object' },
-        });
-      }
-    }
-    return tools;
+    return toolDefinitions(connections, naming);
   }
 
   function changed(): void {
@@ -323,41 +158,13 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
   }
 
   function status(): McpServerStatus[] {
-    return entries.map((entry): McpServerStatus => {
-      const connection = connections.get(entry.name);
-      if (!connection) {
-        const state = stopped ? 'closed' : 'failed';
-        return {
-          name: entry.name,
-          state,
-          error: entry.problem ?? 'not started',
-          tools: [],
-          renamed: [],
-          skipped: [],
-          restarts: 0,
-        };
-      }
-      const names = naming.servers.get(entry.name);
-      const ready = connection.state === 'ready';
-      const pid = connection.pid;
-      return {
-        name: entry.name,
-        state: connection.state,
-        ...(connection.error !== undefined &&
-          connection.state !== 'ready' && { error: connection.error }),
-        ...(connection.errorCode !== undefined &&
-          connection.state === 'failed' && { errorCode: connection.errorCode }),
-        tools: ready && names ? [...names.exposed.values()] : [],
-        renamed: names?.renamed ?? [],
-        skipped: names?.skipped ?? [],
-        restarts: connection.restarts,
-        ...(pid !== undefined && (ready || connection.state === 'connecting') && { pid }),
-      };
-    });
+    return serverStatus(entries, connections, naming, stopped !== undefined);
   }
 
   async function doStartup(signal?: AbortSignal): Promise<McpServerStatus[]> {
     entries = await loadMcpConfig({ ...options, logger });
+    // Spans start once the optional API is loaded: before the first tools/list.
+    await settings.tracer?.load();
     if (stopped) return status();
     for (const entry of entries) {
       if (entry.config) {
@@ -408,6 +215,42 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
     }
   }
 
+  // Set once startup is over, so calls skip awaiting it.
+  let startedDone = false;
+
+  /** Sends a call to the server that offers tool `name`; never rejects. */
+  function routeCall(
+    name: string,
+    input: unknown,
+    callOptions: ToolSourceCallOptions,
+  ): Promise<ToolOutcome> {
+    const route = naming.routes.get(name);
+    const connection = route && connections.get(route.server);
+    if (!route || !connection) {
+      return Promise.resolve({
+        error: { code: 'unknown_tool', message: `no MCP tool named "${name}"` },
+      });
+    }
+    if (
+      input !== undefined &&
+      input !== null &&
+      (typeof input !== 'object' || Array.isArray(input))
+    ) {
+      return Promise.resolve({
+        error: { code: 'invalid_input', message: 'MCP tool input must be a JSON object' },
+        source: connection.source,
+      });
+    }
+    return connection.call({
+      tool: route.tool,
+      input: (input ?? {}) as Record<string, unknown>,
+      signal: callOptions.signal,
+      context: callOptions.context,
+      timeoutMs: callOptions.timeoutMs ?? overrides.get(route.server) ?? callTimeoutMs,
+      maxTotalTimeoutMs,
+    });
+  }
+
   async function ready(): Promise<void> {
     await (started ?? manager.startup());
   }
@@ -415,7 +258,10 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
   const manager: McpClientManager = {
     startup(opts) {
       if (!started && !stopped) addExitHook(killOnExit);
-      started ??= doStartup(opts?.signal);
+      started ??= doStartup(opts?.signal).then((status) => {
+        startedDone = true;
+        return status;
+      });
       return started;
     },
 
@@ -436,31 +282,12 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
       return definitions();
     },
 
-    async callTool(name, input, callOptions = {}) {
-      if (!stopped) await ready();
-      const route = naming.routes.get(name);
-      const connection = route && connections.get(route.server);
-      if (!route || !connection) {
-        return { error: { code: 'unknown_tool', message: `no MCP tool named "${name}"` } };
+    callTool(name, input, callOptions = {}) {
+      // Once started, straight to the server: no promise hop before the request.
+      if (!stopped && !startedDone) {
+        return ready().then(() => routeCall(name, input, callOptions));
       }
-      if (
-        input !== undefined &&
-        input !== null &&
-        (typeof input !== 'object' || Array.isArray(input))
-      ) {
-        return {
-          error: { code: 'invalid_input', message: 'MCP tool input must be a JSON object' },
-          source: connection.source,
-        };
-      }
-      return connection.call({
-        tool: route.tool,
-        input: (input ?? {}) as Record<string, unknown>,
-        signal: callOptions.signal,
-        context: callOptions.context,
-        timeoutMs: callOptions.timeoutMs ?? overrides.get(route.server) ?? callTimeoutMs,
-        maxTotalTimeoutMs,
-      });
+      return routeCall(name, input, callOptions);
     },
 
     async finishAuth(server, code, opts) {

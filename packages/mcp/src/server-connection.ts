@@ -1,101 +1,40 @@
 import { setMaxListeners } from 'node:events';
-import {
-  errorMessage,
-  GatewayError,
-  type Logger,
-  type ToolOutcome,
-  type ToolSourceCallOptions,
-} from '@claude-gateway/core';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { errorMessage, GatewayError, type ToolOutcome } from '@claude-gateway/core';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  ErrorCode,
-  McpError,
-  ToolListChangedNotificationSchema,
-  type CallToolResult,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { anySignal } from './any-signal.js';
-import { AuthGuard } from './auth-guard.js';
-import { CallTimer } from './call-timer.js';
-import {
-  clientCapabilities,
-  installClientFeatures,
-  type InflightCall,
-  type McpElicitationHandler,
-  type McpRoot,
-  type McpSamplingHandler,
-} from './client-features.js';
-import {
-  isAuthError,
-  isPermanentStartError,
-  isSchemaError,
-  unavailable,
-} from './connection-errors.js';
+import { CallClock } from './call-control.js';
+import { callTool, type CallHost } from './call-tool.js';
+import { ConnectionAuth } from './connection-auth.js';
+import { connectClient } from './connect-client.js';
+import { isPermanentStartError, unavailable } from './connection-errors.js';
+import type {
+  ConnectionCall,
+  ConnectionSettings,
+  McpServerErrorCode,
+  McpServerState,
+} from './connection-types.js';
 import { endHttpSession } from './end-http-session.js';
 import { redactor } from './env-expand.js';
 import { listAllTools } from './list-all-tools.js';
-import { mapCallToolResult } from './map-result.js';
 import { ProcessGroupTransport } from './process-group-transport.js';
-import { restartDelay, type RestartOptions } from './restart-policy.js';
+import { restartDelay } from './restart-policy.js';
 import { isStdioConfig, type McpServerConfig } from './server-config.js';
+import type { SpanAttributes } from './telemetry.js';
 
-/**
- * Lifecycle state of one server: `connecting` (first start), `ready`,
- * `restarting` (waiting for or making another attempt, after a crash or a
- * failed start), `failed` (for good: a config problem, a cancelled startup, or
- * restart attempts used up) and `closed` (after shutdown).
- */
-export type McpServerState = 'connecting' | 'ready' | 'failed' | 'restarting' | 'closed';
-
-/** @internal Settings a connection gets from the manager. */
-export interface ConnectionSettings {
-  startupTimeoutMs: number;
-  killGraceMs: number;
-  inheritEnv: boolean;
-  restart: Required<RestartOptions>;
-  clientInfo: { name: string; version: string };
-  /** Pages of `tools/list` read per listing, at most. */
-  maxToolPages: number;
-  /** Tools kept per server, at most. */
-  maxTools: number;
-  /** The largest message read from a stdio server. */
-  maxMessageBytes: number;
-  logger: Logger;
-  /** Called on every change of state or of the tool list. */
-  onChange: () => void;
-  onElicitation?: McpElicitationHandler | undefined;
-  onSampling?: McpSamplingHandler | undefined;
-  /** The roots offered to servers, or `undefined` when none are. */
-  roots?: (() => McpRoot[]) | undefined;
-  /** Providers for servers from config files, by server name. */
-  authProviders?: ReadonlyMap<string, OAuthClientProvider>;
-  /** Times a person is sent to authorize before the server is given up (`auth_required`). */
-  maxAuthorizationAttempts?: number;
-}
-
-/** @internal A per-call request. */
-export interface ConnectionCall {
-  tool: string;
-  input: Record<string, unknown>;
-  signal: AbortSignal | undefined;
-  timeoutMs: number;
-  maxTotalTimeoutMs: number;
-  /** The tool call it serves, for the server's elicitation and sampling requests. */
-  context?: ToolSourceCallOptions['context'];
-}
-
-/** Why a server is `failed`, when a program can act on it. */
-export type McpServerErrorCode = 'auth_required';
-
-// setTimeout fires at once for delays past 2^31 - 1 ms.
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export type {
+  ConnectionCall,
+  ConnectionSettings,
+  McpServerErrorCode,
+  McpServerState,
+} from './connection-types.js';
 
 /**
  * @internal One server: connects, lists tools, follows `list_changed`,
  * restarts with backoff after an unexpected exit, closes its process group.
+ * Its calls are {@link callTool}; its authorization, {@link ConnectionAuth}.
  */
 export class ServerConnection {
   state: McpServerState = 'connecting';
@@ -105,6 +44,7 @@ export class ServerConnection {
   /** The last tool list the server gave (kept through a restart so names stay stable). */
   tools: Tool[] = [];
   restarts = 0;
+  readonly source: string;
   private client: Client | undefined;
   private transport: Transport | undefined;
   private attempt = 0;
@@ -116,16 +56,15 @@ export class ServerConnection {
   private refreshAgain = false;
   /** Whether it has been ready once: a retried failed start is not a restart. */
   private wasReady = false;
-  readonly source: string;
   /** Scrubs the values `${VAR}` put in the config from a message. */
   private readonly redact: (text: string) => string;
-  /** The OAuth provider of an HTTP server, if any. */
-  private readonly authProvider: OAuthClientProvider | undefined;
-  private readonly authGuard: AuthGuard | undefined;
-  /** The transport that was refused: `finishAuth` completes its authorization. */
-  private authTransport: StreamableHTTPClientTransport | undefined;
-  private authWaiters = new Set<() => void>();
-  private readonly inflight = new Set<InflightCall>();
+  /** The authorization of an HTTP server. */
+  private readonly auth: ConnectionAuth | undefined;
+  /** Calls in flight (server requests find their call here) and their time limits. */
+  private readonly calls = new CallClock();
+  private readonly host: CallHost;
+  /** An HTTP server's address and port, for spans. */
+  private readonly endpoint: { address: string; port: number } | undefined;
 
   constructor(
     readonly name: string,
@@ -135,13 +74,30 @@ export class ServerConnection {
   ) {
     this.source = `mcp:${name}`;
     this.redact = redactor(secrets);
-    // Every call in flight listens to it: many concurrent calls are not a leak.
+    // Listing pages listen to it: many at once are not a leak.
     setMaxListeners(0, this.closeController.signal);
     if (!isStdioConfig(config) && URL.canParse(config.url)) {
+      const url = new URL(config.url);
       const provider = config.authProvider ?? settings.authProviders?.get(name);
-      this.authGuard = new AuthGuard(new URL(config.url), settings.maxAuthorizationAttempts ?? 3);
-      this.authProvider = provider && this.authGuard.wrap(provider);
+      this.auth = new ConnectionAuth(url, provider, settings.maxAuthorizationAttempts ?? 3);
+      this.endpoint = {
+        address: url.hostname,
+        port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+      };
     }
+    this.host = {
+      name,
+      source: this.source,
+      calls: this.calls,
+      closeSignal: this.closeController.signal,
+      stdio: isStdioConfig(config),
+      tracer: settings.tracer,
+      redact: this.redact,
+      spanAttributes: () => this.spanAttributes(),
+      lose: (client, how) => this.lose(client, how),
+      authFailed: (error, client) =>
+        this.authFailed(error, client) ? (this.error ?? 'authorization required') : undefined,
+    };
   }
 
   /** The process group id of a running stdio server. */
@@ -182,50 +138,23 @@ export class ServerConnection {
     }
   }
 
-  private createTransport(): Transport {
-    const config = this.config;
-    if (isStdioConfig(config)) {
-      return new ProcessGroupTransport({
-        command: config.command,
-        args: config.args ?? [],
-        ...(config.env && { env: config.env }),
-        ...(config.cwd !== undefined && { cwd: config.cwd }),
-        inheritEnv: this.settings.inheritEnv,
-        killGraceMs: this.settings.killGraceMs,
-        maxMessageBytes: this.settings.maxMessageBytes,
-      });
-    }
-    this.authGuard?.attempt();
-    return new StreamableHTTPClientTransport(new URL(config.url), {
-      requestInit: { headers: { ...config.headers } },
-      ...(this.authGuard && { fetch: this.authGuard.fetch() }),
-      ...(this.authProvider && { authProvider: this.authProvider }),
-    });
-  }
-
   /**
    * When `error` is the server asking for credentials: enters `failed` with
    * `auth_required` (never retried: another attempt would be refused the
    * same way) and returns true.
    */
   private authFailed(error: unknown, client?: Client): boolean {
-    const guard = this.authGuard;
-    if (!guard || !(guard.refused || guard.redirected || isAuthError(error))) return false;
-    const transport = this.transport;
-    if (transport instanceof StreamableHTTPClientTransport) this.authTransport = transport;
+    const auth = this.auth;
+    if (!auth?.isRefusal(error)) return false;
+    auth.refused(this.transport);
     if (client && client === this.client) this.client = undefined;
-    const detail = this.redact(errorMessage(error));
-    this.error = guard.redirected
-      ? `MCP server "${this.name}" needs authorization: a person was sent to authorize (onAuthorizationUrl); call finishAuth("${this.name}", code) with the code the callback receives`
-      : this.authProvider
-        ? `MCP server "${this.name}" refused our credentials (HTTP 401/403) and the authProvider could not fix it: ${detail}`
-        : `MCP server "${this.name}" requires authorization (HTTP 401/403): give it an authProvider or an Authorization header`;
+    this.error = auth.describe(this.name, this.redact(errorMessage(error)));
     this.errorCode = 'auth_required';
     clearTimeout(this.restartTimer);
     this.settings.logger.error(this.error);
     this.setState('failed');
     if (client) void client.close().catch(() => undefined);
-    for (const wake of this.authWaiters) wake();
+    auth.wake();
     return true;
   }
 
@@ -235,40 +164,15 @@ export class ServerConnection {
    * connection attempt still under way to reach `auth_required` first.
    */
   async finishAuth(code: string, signal?: AbortSignal): Promise<void> {
-    if (!this.authProvider) {
+    const auth = this.auth;
+    if (!auth?.provider) {
       throw new GatewayError('invalid_options', `MCP server "${this.name}" has no authProvider`);
     }
-    await this.untilAuthRequired(signal);
-    const transport = this.authTransport;
-    if (!transport) {
-      throw new GatewayError(
-        'invalid_options',
-        `MCP server "${this.name}" is not waiting for authorization`,
-      );
-    }
-    await transport.finishAuth(code);
-    this.authTransport = undefined;
+    await auth.untilRefused(() => this.errorCode === 'auth_required' || this.isClosed(), signal);
+    await auth.finish(this.name, code);
     this.errorCode = undefined;
     this.attempt = 0;
     await this.start(signal);
-  }
-
-  private untilAuthRequired(signal?: AbortSignal): Promise<void> {
-    if (this.errorCode === 'auth_required' || this.isClosed()) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const done = (): void => {
-        this.authWaiters.delete(done);
-        signal?.removeEventListener('abort', stop);
-        resolve();
-      };
-      const stop = (): void => {
-        this.authWaiters.delete(done);
-        reject(new GatewayError('cancelled', 'finishAuth was cancelled'));
-      };
-      if (signal?.aborted) return stop();
-      signal?.addEventListener('abort', stop, { once: true });
-      this.authWaiters.add(done);
-    });
   }
 
   /** Tells a ready server that the roots changed (`notifications/roots/list_changed`). */
@@ -283,67 +187,47 @@ export class ServerConnection {
   }
 
   private async connectOnce(outer?: AbortSignal): Promise<void> {
-    const { startupTimeoutMs, clientInfo } = this.settings;
-    const timeout = new AbortController();
-    const timer = setTimeout(
-      () => timeout.abort(new Error(`startup timed out after ${startupTimeoutMs} ms`)),
-      startupTimeoutMs,
-    );
-    const { signal, dispose } = anySignal([timeout.signal, this.closeController.signal, outer]);
-    let transport: Transport;
-    try {
-      transport = this.createTransport();
-    } catch (error) {
-      // A config the transport refuses (a URL that does not parse).
-      clearTimeout(timer);
-      dispose();
-      throw error;
-    }
-    const features = {
-      server: this.name,
-      onElicitation: this.settings.onElicitation,
-      onSampling: this.config.sampling === true ? this.settings.onSampling : undefined,
-      roots: this.settings.roots,
-      logger: this.settings.logger,
-      inflight: () => this.inflight,
-    };
-    const client = new Client(clientInfo, { capabilities: clientCapabilities(features) });
-    installClientFeatures(client, features);
-    this.transport = transport;
-    this.client = client;
-    client.onclose = () => this.handleClose(client);
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
-      if (this.client === client) void this.refreshTools();
+    const connected = await connectClient({
+      name: this.name,
+      config: this.config,
+      settings: this.settings,
+      auth: this.auth,
+      inflight: () => this.calls,
+      closeSignal: this.closeController.signal,
+      outer,
+      redact: this.redact,
+      spanAttributes: () => this.spanAttributes(),
+      // Set before connecting: a close or a `list_changed` during startup is this attempt's.
+      onTransport: (transport, client) => {
+        this.transport = transport;
+        this.client = client;
+        client.onclose = () => this.handleClose(client);
+      },
+      onFailure: () => {
+        this.client = undefined;
+      },
+      onToolsChanged: (client) => {
+        if (this.client === client) void this.refreshTools();
+      },
+      onProgress: (token) => this.calls.progress(token),
     });
-    try {
-      signal.throwIfAborted();
-      const aborted = new Promise<never>((_, reject) => {
-        signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-      });
-      aborted.catch(() => undefined);
-      // The race covers a spawn that never answers even the transport start.
-      await Promise.race([
-        client.connect(transport, { signal, timeout: startupTimeoutMs }),
-        aborted,
-      ]);
-      this.tools = await Promise.race([
-        listAllTools(client, signal, this.name, this.settings),
-        aborted,
-      ]);
-      this.error = undefined;
-    } catch (error) {
-      this.client = undefined;
-      const stderr = transport instanceof ProcessGroupTransport ? transport.stderrTail() : '';
-      await client.close().catch(() => undefined);
-      const reason = this.redact(
-        signal.aborted ? errorMessage(signal.reason) : errorMessage(error),
-      );
-      if (stderr) this.settings.logger.error(`MCP server "${this.name}" stderr`, { stderr });
-      throw new Error(reason, { cause: error });
-    } finally {
-      clearTimeout(timer);
-      dispose();
+    this.tools = connected.tools;
+    this.error = undefined;
+  }
+
+  /** Attributes of this connection on a request's span: transport, address, session. */
+  private spanAttributes(): SpanAttributes {
+    const transport = this.transport;
+    if (!(transport instanceof StreamableHTTPClientTransport)) {
+      return { 'network.transport': 'pipe' };
     }
+    return {
+      'network.transport': 'tcp',
+      'server.address': this.endpoint?.address,
+      'server.port': this.endpoint?.port,
+      'mcp.session.id': transport.sessionId,
+      'mcp.protocol.version': transport.protocolVersion,
+    };
   }
 
   /** Re-reads the tool list (on `notifications/tools/list_changed`); coalesces bursts. */
@@ -366,7 +250,9 @@ export class ServerConnection {
         );
         const { signal, dispose } = anySignal([deadline.signal, this.closeController.signal]);
         try {
-          const tools = await listAllTools(client, signal, this.name, this.settings);
+          const tools = await listAllTools(client, signal, this.name, this.settings, () =>
+            this.spanAttributes(),
+          );
           if (this.client === client) {
             this.tools = tools;
             this.settings.onChange();
@@ -461,102 +347,14 @@ export class ServerConnection {
   }
 
   /** Calls one tool; never throws. */
-  async call(call: ConnectionCall): Promise<ToolOutcome> {
+  call(call: ConnectionCall): Promise<ToolOutcome> {
     const client = this.client;
     if (this.state !== 'ready' || !client) {
-      return unavailable(this.name, this.redact(this.error ?? this.state), this.source);
+      return Promise.resolve(
+        unavailable(this.name, this.redact(this.error ?? this.state), this.source),
+      );
     }
-    if (call.signal?.aborted) return this.cancelled();
-    // Our own clocks, not the SDK's: they stop while a person answers an
-    // elicitation (that time is not the server's).
-    const limit = new AbortController();
-    let expired: string | undefined;
-    const totalMs = Math.max(call.maxTotalTimeoutMs, call.timeoutMs);
-    const timer = new CallTimer(call.timeoutMs, totalMs, (why) => {
-      expired =
-        why === 'idle'
-          ? `no answer or progress within ${call.timeoutMs} ms`
-          : `it ran over ${totalMs} ms in all`;
-      limit.abort(new Error(expired));
-    });
-    // Shutdown ends the call at once, not when the server's group is finally gone.
-    const { signal, dispose } = anySignal([call.signal, this.closeController.signal, limit.signal]);
-    const entry: InflightCall = {
-      context: call.context,
-      signal,
-      pause: () => timer.pause(),
-      resume: () => timer.resume(),
-    };
-    this.inflight.add(entry);
-    try {
-      const result = (await client.callTool({ name: call.tool, arguments: call.input }, undefined, {
-        signal,
-        timeout: MAX_TIMER_MS,
-        // A progress token is only sent with a callback; progress resets the idle limit.
-        onprogress: () => timer.progress(),
-      })) as CallToolResult;
-      return mapCallToolResult(result, this.source);
-    } catch (error) {
-      if (call.signal?.aborted) return this.cancelled();
-      if (this.closeController.signal.aborted) {
-        return unavailable(
-          this.name,
-          this.redact(errorMessage(this.closeController.signal.reason)),
-          this.source,
-        );
-      }
-      if (expired !== undefined) {
-        return {
-          error: {
-            code: 'tool_timeout',
-            message: `MCP tool "${call.tool}" on "${this.name}" timed out: ${expired}`,
-          },
-          source: this.source,
-        };
-      }
-      if (error instanceof McpError && error.code === (ErrorCode.RequestTimeout as number)) {
-        return {
-          error: {
-            code: 'tool_timeout',
-            message: this.redact(
-              `MCP tool "${call.tool}" on "${this.name}" timed out: ${error.message}`,
-            ),
-          },
-          source: this.source,
-        };
-      }
-      if (error instanceof McpError && error.code !== (ErrorCode.ConnectionClosed as number)) {
-        return {
-          error: { code: 'mcp_error', message: this.redact(error.message) },
-          source: this.source,
-        };
-      }
-      // The server answered, but not with a valid result (the SDK's schema
-      // check failed): the server is fine, its answer is not.
-      if (isSchemaError(error)) {
-        const message = `MCP tool "${call.tool}" on "${this.name}" gave an answer that is not a valid tools/call result: ${error.message}`;
-        return { error: { code: 'mcp_error', message }, source: this.source };
-      }
-      // Refused credentials (an expired token that would not refresh, more
-      // scopes needed): a person or a config must act, a restart would not.
-      if (!(error instanceof McpError) && this.authFailed(error, client)) {
-        return unavailable(this.name, this.error ?? 'authorization required', this.source);
-      }
-      // An HTTP server has no process to watch: a failed request (refused
-      // connection, unknown session after a server restart) is how it dies.
-      if (!isStdioConfig(this.config) && !(error instanceof McpError)) {
-        this.lose(client, `failed a request (${errorMessage(error)})`);
-      }
-      return unavailable(this.name, this.redact(errorMessage(error)), this.source);
-    } finally {
-      timer.dispose();
-      this.inflight.delete(entry);
-      dispose();
-    }
-  }
-
-  private cancelled(): ToolOutcome {
-    return { error: { code: 'cancelled', message: 'the call was cancelled' }, source: this.source };
+    return callTool(this.host, client, call);
   }
 
   /** Closes the server for good (process group included). Idempotent. */
@@ -565,7 +363,11 @@ export class ServerConnection {
     this.setState('closed');
     clearTimeout(this.restartTimer);
     clearTimeout(this.stableTimer);
-    this.closeController.abort(new Error('the MCP client manager is shutting down'));
+    const reason = new Error('the MCP client manager is shutting down');
+    this.closeController.abort(reason);
+    // Shutdown ends the calls at once, not when the server's group is finally gone.
+    for (const call of this.calls) call.abort(reason);
+    this.calls.stop();
     const client = this.client;
     const transport = this.transport;
     this.client = undefined;
@@ -583,7 +385,7 @@ export class ServerConnection {
     this.state = state;
     if (state === 'ready') {
       this.errorCode = undefined;
-      this.authGuard?.ready();
+      this.auth?.ready();
       this.wasReady = true;
       clearTimeout(this.stableTimer);
       this.stableTimer = setTimeout(() => {

@@ -47,12 +47,19 @@ describe('encode once', () => {
 
   it('keeps only the last 1024 entries and is dropped with the last reader', () => {
     const log = {};
-    const cache = acquireEntryTexts(log);
     const entry = (seq: number): LogEntry => ({
       seq,
       timestamp: 0,
       event: { type: 'text_delta', text: `${seq}` },
     });
+    const cache = acquireEntryTexts(log);
+    // With one reader nothing is stored: every text is encoded afresh.
+    const lone = entry(7);
+    const start = entryEncodings();
+    cache.text(lone);
+    cache.text(lone);
+    expect(entryEncodings() - start).toBe(2);
+    expect(acquireEntryTexts(log)).toBe(cache); // a second reader: texts are stored
     const first = entry(1);
     const before = entryEncodings();
     cache.text(first);
@@ -61,7 +68,6 @@ describe('encode once', () => {
     cache.text(entry(1025)); // same slot: replaces entry 1
     cache.text(first);
     expect(entryEncodings() - before).toBe(3);
-    expect(acquireEntryTexts(log)).toBe(cache);
     releaseEntryTexts(log, cache);
     releaseEntryTexts(log, cache);
     const fresh = acquireEntryTexts(log);

@@ -12,7 +12,8 @@ let encodings = 0;
  * it. A hit needs the very entry object (the memory log hands every reader
  * the same one); a store that builds new objects per reader just misses.
  * Slot `seq % 1024`, so it never holds more than the last 1024 entries, and
- * it is dropped when the log's last reader finishes. Internal.
+ * it is dropped when the log's last reader finishes. Texts are stored only
+ * while the log has more than one reader. Internal.
  */
 export class EntryTexts {
   /** Followers of the log using this cache. */
@@ -26,6 +27,9 @@ export class EntryTexts {
     if (this.#entries[slot] === entry) return this.#texts[slot]!;
     const text = encodeEntry(entry);
     encodings++;
+    // A log's only reader stores nothing: no one else would read the text,
+    // and holding it would only make the GC copy it around.
+    if (this.users <= 1) return text;
     this.#entries[slot] = entry;
     this.#texts[slot] = text;
     return text;

@@ -53,22 +53,16 @@ export function writeErrorResponse(
   out.end(body);
 }
 
-/** The reason of a client going away (a constant: no `DOMException` per stream). */
-const CLIENT_GONE = new Error('sse-adapters: the client went away');
-
-/** Resolves on `drain`, or when the response closes or `signal` aborts. */
-function drained(res: ResponseLike, signal: AbortSignal): Promise<void> {
+/** Resolves on `drain`, or when the response closes. */
+function drained(res: ResponseLike): Promise<void> {
   return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
     const done = (): void => {
       res.off('drain', done);
       res.off('close', done);
-      signal.removeEventListener('abort', done);
       resolve();
     };
     res.once('drain', done);
     res.once('close', done);
-    signal.addEventListener('abort', done, { once: true });
   });
 }
 
@@ -129,18 +123,16 @@ export async function writeSSE(
   // The client may have left while the checks above waited.
   if (out.destroyed || out.writableEnded || out.socket?.destroyed === true) return;
 
-  // `close` on the response is the client going away (or the end we wrote).
-  const gone = new AbortController();
-  const onClose = (): void => gone.abort(CLIENT_GONE);
+  // Bad options throw here: the server's bug, not the client's, for the caller to see.
+  const follower = new LogFollower(log, { ...streamOptions, afterSeq }, []);
+  // `close` on the response is the client going away (or the end we wrote):
+  // the follower stops, which also wakes a wait for the log.
+  let gone = false;
+  const onClose = (): void => {
+    gone = true;
+    follower.finish();
+  };
   out.once('close', onClose);
-  let follower: LogFollower;
-  try {
-    follower = new LogFollower(log, { ...streamOptions, afterSeq }, [gone.signal]);
-  } catch (error) {
-    // Bad options are the server's bug, not the client's: let the caller see it.
-    out.off('close', onClose);
-    throw error;
-  }
 
   const headers: Record<string, string> = { ...SSE_HEADERS, ...extra };
   if (req.httpVersionMajor >= 2) delete headers.connection;
@@ -148,16 +140,16 @@ export async function writeSSE(
   out.flushHeaders?.();
 
   try {
-    if (!out.write(follower.retryMessage)) await drained(out, gone.signal);
+    if (!out.write(follower.retryMessage) && !gone) await drained(out);
     for (;;) {
       const text = await follower.next();
-      if (text === undefined || gone.signal.aborted) break;
+      if (text === undefined || gone) break;
       // The terminal entry's chunk goes out with the end of the response.
       if (follower.finished) {
         if (!out.destroyed && !out.writableEnded) out.end(text);
         break;
       }
-      if (!out.write(text)) await drained(out, gone.signal);
+      if (!out.write(text) && !gone) await drained(out);
     }
     if (!out.destroyed && !out.writableEnded) out.end();
   } catch {

@@ -1,22 +1,28 @@
 // Scenario 7: 1,000 `echo` calls through the MCP client manager against the
 // SDK's own `Client` on the same stdio server; CPU of this process (the
-// client side) per call, medians of interleaved rounds.
+// client side) per call, medians of interleaved rounds. Also the manager with
+// `tracing: false`: what its OpenTelemetry spans cost when no tracer provider
+// is registered (the API is installed in this workspace, so the default
+// manager loads it and starts non-recording spans).
 import { fileURLToPath } from 'node:url';
 import { createMcpClientManager } from '@claude-gateway/mcp';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { cpuPinning } from '../cpu-pinning.js';
 import { interleavedMedians } from '../measure.js';
 import type { BenchConfig, ScenarioResult } from './types.js';
 
-const server = {
-  command: process.execPath,
-  args: [
-    '--conditions=@claude-gateway/source',
-    '--import',
-    'tsx',
-    fileURLToPath(new URL('../mcp-echo-server.ts', import.meta.url)),
-  ],
-};
+const pinning = cpuPinning();
+
+// Every server (the SDK Client's and the managers') on the same core.
+const server = pinning.wrap(process.execPath, [
+  '--conditions=@claude-gateway/source',
+  '--import',
+  'tsx',
+  fileURLToPath(new URL('../mcp-echo-server.ts', import.meta.url)),
+]);
+
+const gc = (globalThis as { gc?: () => void }).gc;
 
 function cpu(): number {
   const usage = process.cpuUsage();
@@ -25,20 +31,33 @@ function cpu(): number {
 
 export async function mcpCalls(config: BenchConfig): Promise<ScenarioResult> {
   const calls = config.quick ? 300 : 1000;
+  const logger = { warn: () => undefined, error: (m: string) => console.error(m) };
   const manager = createMcpClientManager({
     servers: { bench: { ...server, cwd: process.cwd() } },
-    logger: { warn: () => undefined, error: (m) => console.error(m) },
+    logger,
   });
-  const status = await manager.startup();
-  if (status[0]?.state !== 'ready') throw new Error(`MCP server not ready: ${status[0]?.error}`);
+  const untraced = createMcpClientManager({
+    servers: { bench: { ...server, cwd: process.cwd() } },
+    logger,
+    tracing: false,
+  });
+  for (const status of await Promise.all([manager.startup(), untraced.startup()])) {
+    if (status[0]?.state !== 'ready') throw new Error(`MCP server not ready: ${status[0]?.error}`);
+  }
   const client = new Client({ name: 'bench', version: '0.0.0' });
   await client.connect(new StdioClientTransport({ ...server, cwd: process.cwd() }));
 
+  // 1,000 calls are about 50 ms of CPU: a sample is three such batches.
+  const batches = 3;
   const time = async (call: (i: number) => Promise<unknown>): Promise<number> => {
+    // This process also ran the HTTP clients of earlier scenarios: collect
+    // their garbage now, not in the middle of a sample.
+    gc?.();
     const start = cpu();
-    for (let i = 0; i < calls; i++) await call(i);
-    return cpu() - start;
+    for (let i = 0; i < calls * batches; i++) await call(i);
+    return (cpu() - start) / batches;
   };
+  const unpin = pinning.pinSelf();
   try {
     const medians = await interleavedMedians(
       {
@@ -47,26 +66,52 @@ export async function mcpCalls(config: BenchConfig): Promise<ScenarioResult> {
             const result = await client.callTool({ name: 'echo', arguments: { message: `m${i}` } });
             if (result.isError) throw new Error('sdk echo failed');
           }),
+        // For reference: the SDK Client asking for progress as the manager does
+        // (a progress token in every request, so progress can reset the idle limit).
+        sdkProgress: () =>
+          time(async (i) => {
+            const result = await client.callTool(
+              { name: 'echo', arguments: { message: `m${i}` } },
+              undefined,
+              { onprogress: () => undefined },
+            );
+            if (result.isError) throw new Error('sdk echo failed');
+          }),
         manager: () =>
           time(async (i) => {
             const outcome = await manager.callTool('echo', { message: `m${i}` });
             if (outcome.error) throw new Error(`manager echo failed: ${outcome.error.message}`);
           }),
+        untraced: () =>
+          time(async (i) => {
+            const outcome = await untraced.callTool('echo', { message: `m${i}` });
+            if (outcome.error) throw new Error(`manager echo failed: ${outcome.error.message}`);
+          }),
       },
-      config.rounds,
+      // A call is a round trip to another process: its CPU time swings with
+      // the scheduler, and a round is short, so the median takes many.
+      Math.max(config.rounds, 7),
       config.warmups,
     );
     const ratio = medians.manager.median / medians.sdk.median;
+    const tracing = medians.manager.median / medians.untraced.median;
     return {
       id: 7,
       name: `MCP: ${calls} echo calls, manager vs the SDK Client`,
       measurements: {
         calls,
+        rounds: Math.max(config.rounds, 7),
         sdk_cpu_us_per_call: medians.sdk.median / calls,
         manager_cpu_us_per_call: medians.manager.median / calls,
         sdk_samples_us: medians.sdk.samples,
         manager_samples_us: medians.manager.samples,
+        untraced_cpu_us_per_call: medians.untraced.median / calls,
+        untraced_samples_us: medians.untraced.samples,
+        sdk_progress_cpu_us_per_call: medians.sdkProgress.median / calls,
+        sdk_progress_samples_us: medians.sdkProgress.samples,
+        sdk_progress_over_sdk: medians.sdkProgress.median / medians.sdk.median,
         ratio,
+        tracing_on_over_off: tracing,
       },
       targets: [
         {
@@ -75,14 +120,27 @@ export async function mcpCalls(config: BenchConfig): Promise<ScenarioResult> {
           target: '≤ 1.1',
           pass: ratio <= 1.1,
         },
+        {
+          metric: 'tracing on, no provider / tracing: false (client CPU per call)',
+          value: tracing,
+          target: '≤ 1.05',
+          pass: tracing <= 1.05,
+        },
       ],
+      note: `${
+        pinning.active
+          ? 'every MCP server pinned to CPU 1 and this process to CPU 0 (taskset)'
+          : 'not pinned to CPUs (no taskset, or one CPU): expect more spread between rounds'
+      }; the manager sends a progress token with every call (so that progress resets the idle limit): "SDK Client + progress" is the SDK Client doing the same, for reference (no target)`,
       bars: [
         { label: 'SDK Client', value: 1 },
+        { label: 'SDK Client + progress', value: medians.sdkProgress.median / medians.sdk.median },
         { label: 'MCP client manager', value: ratio },
       ],
     };
   } finally {
+    unpin();
     await client.close();
-    await manager.shutdown();
+    await Promise.all([manager.shutdown(), untraced.shutdown()]);
   }
 }
