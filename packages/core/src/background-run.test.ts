@@ -1,4 +1,4 @@
-import type { MockRequestInfo, MockTurn } from '@claude-gateway/testing';
+import { stallTurn, type MockRequestInfo, type MockTurn } from '@claude-gateway/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunResult } from './agent-runner-types.js';
 import type { Logger } from './logger.js';
@@ -56,13 +56,19 @@ function startInBackground(run: () => Promise<RunResult>): { done: Promise<RunRe
 describe('agent runner: runs started in the background', () => {
   it('resolves with internal when someone else closes the log mid-stream', async () => {
     const text = 'one two three four five six seven eight nine ten';
-    const mock = await startMock([{ blocks: [{ type: 'text', text }], delayMs: 20 }]);
+    // The stream stalls after three deltas and never ends on its own, so the
+    // log is closed mid-stream however slow the machine is; the stall
+    // watchdog then makes the runner append again, and the append is refused.
+    const mock = await startMock([stallTurn(text, 3)]);
     const log = createEventLog();
     const logger = silentLogger();
     const { done } = startInBackground(() =>
-      runnerFor(mock, { logger }).run({ messages: hi, log }),
+      runnerFor(mock, {
+        logger,
+        retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1, stallTimeoutMs: 100 },
+      }).run({ messages: hi, log }),
     );
-    await waitFor(() => log.lastSeq() >= 2);
+    await waitFor(() => log.lastSeq() >= 4); // run_start and the three deltas
     await log.close({ code: 'cancelled', message: 'closed by the server' });
     const result = await done;
     await settleTicks();
