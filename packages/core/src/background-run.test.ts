@@ -1,4 +1,9 @@
-import { stallTurn, type MockRequestInfo, type MockTurn } from '@claude-gateway/testing';
+import {
+  textTurn,
+  toolUseTurn,
+  type MockRequestInfo,
+  type MockTurn,
+} from '@claude-gateway/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunResult } from './agent-runner-types.js';
 import type { Logger } from './logger.js';
@@ -6,11 +11,11 @@ import { createEventLog } from './memory-event-log.js';
 import {
   closeMocks,
   eventsOf,
+  localTools,
   runnerFor,
   silentLogger,
   startMock,
   typesOf,
-  waitFor,
 } from './runner-test-helpers.js';
 import type { ToolDefinition, ToolExecutor } from './tools.js';
 
@@ -54,22 +59,30 @@ function startInBackground(run: () => Promise<RunResult>): { done: Promise<RunRe
 }
 
 describe('agent runner: runs started in the background', () => {
-  it('resolves with internal when someone else closes the log mid-stream', async () => {
-    const text = 'one two three four five six seven eight nine ten';
-    // The stream stalls after three deltas and never ends on its own, so the
-    // log is closed mid-stream however slow the machine is; the stall
-    // watchdog then makes the runner append again, and the append is refused.
-    const mock = await startMock([stallTurn(text, 3)]);
+  it('resolves with internal when someone else closes the log mid-run', async () => {
+    // The log is closed while a tool call is held open by the test, so the
+    // runner's next append (the tool_result) meets a closed log however slow
+    // the machine is: no race with a stream's timing.
+    const mock = await startMock([toolUseTurn('hold', {}), textTurn('never sent')]);
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const tools = localTools({
+      hold: async () => {
+        started();
+        await released;
+        return 'done';
+      },
+    });
     const log = createEventLog();
     const logger = silentLogger();
     const { done } = startInBackground(() =>
-      runnerFor(mock, {
-        logger,
-        retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1, stallTimeoutMs: 100 },
-      }).run({ messages: hi, log }),
+      runnerFor(mock, { logger, tools }).run({ messages: hi, log }),
     );
-    await waitFor(() => log.lastSeq() >= 4); // run_start and the three deltas
+    await running;
     await log.close({ code: 'cancelled', message: 'closed by the server' });
+    release();
     const result = await done;
     await settleTicks();
     expect(result.error?.code).toBe('internal');
