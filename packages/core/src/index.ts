@@ -146,3 +146,4 @@ export type {
   ApprovalStore,
   StoreDecideResult,
 } from './approval-store.js';
+export { onSharedAbort } from './shared-abort.js';

@@ -1,6 +1,6 @@
 /**
- * One `abort` listener per signal, shared by every callback registered on it.
- * Internal: not exported from the package.
+ * One `abort` listener per signal, shared by every callback registered on it
+ * (the event log's readers and the SSE adapters' streams use it).
  *
  * Many readers often share one signal (a server's shutdown signal passed to
  * every stream). A listener each would pile up on it — Node warns

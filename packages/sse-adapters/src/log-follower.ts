@@ -7,11 +7,11 @@ import {
   type LogEntry,
   type Logger,
   errorDetail,
+  onSharedAbort,
 } from '@claude-gateway/core';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_RETRY_MS, HEARTBEAT_MESSAGE } from './constants.js';
 import { acquireEntryTexts, releaseEntryTexts, type EntryTexts } from './entry-cache.js';
 import { encodeSSE } from './encode-sse.js';
-import { onSharedAbort } from './shared-abort.js';
 
 /** Options every adapter shares (see `SSEStreamOptions` for their docs). */
 export interface FollowOptions {
