@@ -2,10 +2,8 @@ import { createServer, type Server } from 'node:http';
 import {
   createDemo,
   demoRoutes,
-  displayUrl,
-  listen,
   resolveConfig,
-  stopAccepting,
+  serveDemo,
   type Demo,
   type DemoConfig,
   type RunningDemo,
@@ -64,23 +62,5 @@ export async function startExpressDemo(config: Partial<DemoConfig> = {}): Promis
   const demo = await createDemo(resolved);
   const app = createExpressDemoApp(demo);
   const server: Server = createServer(app);
-  let port: number;
-  try {
-    port = await listen(server, resolved.port, resolved.host);
-  } catch (error) {
-    await demo.close();
-    throw error;
-  }
-  let closing: Promise<void> | undefined;
-  return {
-    url: displayUrl(resolved.host, port),
-    port,
-    demo,
-    close: () =>
-      (closing ??= (async () => {
-        const stopping = stopAccepting(server);
-        await demo.close();
-        await stopping.finish();
-      })()),
-  };
+  return serveDemo(server, demo, resolved);
 }

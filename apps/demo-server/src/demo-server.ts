@@ -22,6 +22,41 @@ export interface RunningDemo {
   close(): Promise<void>;
 }
 
+/**
+ * Serves a created demo on `server` (a Node HTTP server whose handler is the
+ * demo's app, Hono's or Express's): listens on `config.port` and
+ * `config.host` (port 0 picks a free one) and resolves with the
+ * {@link RunningDemo}. When listening fails (e.g. `EADDRINUSE`) it closes
+ * `demo` and rejects with the error of {@link listen}. The returned `close`
+ * stops accepting connections, closes `demo`, then closes the remaining
+ * connections; it is idempotent.
+ */
+export async function serveDemo(
+  server: Server,
+  demo: Demo,
+  config: Pick<DemoConfig, 'host' | 'port'>,
+): Promise<RunningDemo> {
+  let port: number;
+  try {
+    port = await listen(server, config.port, config.host);
+  } catch (error) {
+    await demo.close();
+    throw error;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    url: displayUrl(config.host, port),
+    port,
+    demo,
+    close: () =>
+      (closing ??= (async () => {
+        const stopping = stopAccepting(server);
+        await demo.close();
+        await stopping.finish();
+      })()),
+  };
+}
+
 /** The demo as a Hono app: the gateway API at `/api`, `/demo/*`, and the page. */
 export function createDemoApp(demo: Demo): Hono {
   const app = new Hono();
@@ -51,23 +86,5 @@ export async function startDemoServer(config: Partial<DemoConfig> = {}): Promise
   const resolved = resolveConfig(config);
   const demo = await createDemo(resolved);
   const server = createAdaptorServer({ fetch: createDemoApp(demo).fetch }) as Server;
-  let port: number;
-  try {
-    port = await listen(server, resolved.port, resolved.host);
-  } catch (error) {
-    await demo.close();
-    throw error;
-  }
-  let closing: Promise<void> | undefined;
-  return {
-    url: displayUrl(resolved.host, port),
-    port,
-    demo,
-    close: () =>
-      (closing ??= (async () => {
-        const stopping = stopAccepting(server);
-        await demo.close();
-        await stopping.finish();
-      })()),
-  };
+  return serveDemo(server, demo, resolved);
 }

@@ -18,7 +18,7 @@ export {
   type DemoToolInfo,
 } from './demo.js';
 export { openDemoStores, type DemoStoreKind, type DemoStores } from './demo-stores.js';
-export { createDemoApp, startDemoServer, type RunningDemo } from './demo-server.js';
+export { createDemoApp, serveDemo, startDemoServer, type RunningDemo } from './demo-server.js';
 export { DEMO_ROUTE_PATHS, demoRoutes, PAGE_NOT_BUILT_HTML } from './demo-routes.js';
 export { createDemoTools, demoPrompts, GATED_TOOL, type DemoPrompt } from './demo-tools.js';
 export {

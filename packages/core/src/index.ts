@@ -97,7 +97,17 @@ export {
   DEFAULT_MAX_TOKENS,
   DEFAULT_MAX_TURNS,
 } from './runner-options.js';
-export type { TracerProviderLike } from './telemetry.js';
+export {
+  definedAttributes,
+  guardTelemetry,
+  loadOpenTelemetry,
+  type OpenTelemetryApiLike,
+  type OpenTelemetrySpanLike,
+  type OpenTelemetryTracerLike,
+  type SpanAttributeValue,
+  type SpanAttributes,
+  type TracerProviderLike,
+} from './telemetry.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry.js';
 export {
   DEFAULT_PRICING,

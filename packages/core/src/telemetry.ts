@@ -4,29 +4,47 @@
  * on the first run (once per process) and, when it is missing or no tracer
  * provider is registered, every span here is {@link NO_SPAN} and costs a
  * property read. Internal: the runner's option is `tracing`.
+ *
+ * Also the low-level pieces other claude-gateway packages (`@claude-gateway/mcp`)
+ * build their spans on, exported from the package: {@link loadOpenTelemetry},
+ * the `*Like` types, {@link definedAttributes} and {@link guardTelemetry}.
  */
 
 /** An attribute value, as OpenTelemetry takes it. */
 export type SpanAttributeValue = string | number | boolean | string[];
 
-/** Attributes of a span. */
+/** Attributes of a span; `undefined` values are left out (see {@link definedAttributes}). */
 export type SpanAttributes = Record<string, SpanAttributeValue | undefined>;
 
-// The few parts of @opentelemetry/api the runner uses, typed here so that
-// the published .d.ts never names the optional package.
-interface OtelSpan {
+// The few parts of @opentelemetry/api claude-gateway uses are typed here, so
+// that the published .d.ts never names the optional package.
+
+/**
+ * The part of an OpenTelemetry `Span` that claude-gateway packages use.
+ * Low-level: for packages that build their own spans on {@link loadOpenTelemetry}.
+ */
+export interface OpenTelemetrySpanLike {
+  /** Sets attributes on the span. */
   setAttributes(attributes: Record<string, SpanAttributeValue>): unknown;
+  /** Sets the status; `code` 2 is `ERROR`. */
   setStatus(status: { code: number; message?: string }): unknown;
+  /** Ends the span. */
   end(): void;
+  /** False when nothing records the span (no provider, not sampled). */
   isRecording(): boolean;
 }
 
-interface OtelTracer {
+/**
+ * The part of an OpenTelemetry `Tracer` that claude-gateway packages use:
+ * what a {@link TracerProviderLike}'s `getTracer` returns.
+ */
+export interface OpenTelemetryTracerLike {
+  /** Starts a span, child of the span in `context` (`kind` 0 is `INTERNAL`, 2 is `CLIENT`). */
   startSpan(
     name: string,
     options?: { kind?: number; attributes?: Record<string, SpanAttributeValue> },
     context?: unknown,
-  ): OtelSpan;
+  ): OpenTelemetrySpanLike;
 }
 
 /**
@@ -37,13 +55,23 @@ export interface TracerProviderLike {
   getTracer(name: string, version?: string): unknown;
 }
 
-interface OtelApi {
+/**
+ * The part of the `@opentelemetry/api` module that claude-gateway packages
+ * use, as {@link loadOpenTelemetry} gives it.
+ */
+export interface OpenTelemetryApiLike {
+  /** The `trace` API. */
   trace: {
+    /** The global tracer provider (a no-op one when none is registered). */
     getTracerProvider(): TracerProviderLike;
-    setSpan(context: unknown, span: OtelSpan): unknown;
+    /** `context` with `span` as its active span. */
+    setSpan(context: unknown, span: OpenTelemetrySpanLike): unknown;
   };
+  /** The `context` API. */
   context: {
+    /** The active context. */
     active(): unknown;
+    /** Runs `fn` with `context` active. */
     with<T>(context: unknown, fn: () => T): T;
   };
 }
@@ -78,14 +106,20 @@ export const NO_SPAN: RunnerSpan = Object.freeze({
   activate: <T>(fn: () => T): T => fn(),
 });
 
-let loading: Promise<OtelApi | undefined> | undefined;
+let loading: Promise<OpenTelemetryApiLike | undefined> | undefined;
 
-/** `@opentelemetry/api`, or `undefined` when it is not installed. Loaded once. */
-function loadApi(): Promise<OtelApi | undefined> {
+/**
+ * The optional peer dependency `@opentelemetry/api`, or `undefined` when it
+ * is not installed. Imported on the first call, once per process: later
+ * calls return the same promise (the cost of a call is one property read).
+ * Low-level: shared by the claude-gateway packages that record spans.
+ */
+export function loadOpenTelemetry(): Promise<OpenTelemetryApiLike | undefined> {
   loading ??= import('@opentelemetry/api').then(
     (module: unknown) => {
-      const api = (module as { default?: OtelApi } & Partial<OtelApi>) ?? {};
-      const found = api.trace && api.context ? (api as OtelApi) : api.default;
+      const api =
+        (module as { default?: OpenTelemetryApiLike } & Partial<OpenTelemetryApiLike>) ?? {};
+      const found = api.trace && api.context ? (api as OpenTelemetryApiLike) : api.default;
       return found?.trace && found.context ? found : undefined;
     },
     () => undefined,
@@ -93,21 +127,45 @@ function loadApi(): Promise<OtelApi | undefined> {
   return loading;
 }
 
-function clean(attributes: SpanAttributes): Record<string, SpanAttributeValue> {
+/**
+ * `attributes` without their `undefined` values, as OpenTelemetry takes them.
+ * A new object; `attributes` is not changed.
+ */
+export function definedAttributes(attributes: SpanAttributes): Record<string, SpanAttributeValue> {
   const out: Record<string, SpanAttributeValue> = {};
-  for (const [key, value] of Object.entries(attributes)) if (value !== undefined) out[key] = value;
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value !== undefined) out[key] = value;
+  }
   return out;
+}
+
+/**
+ * Runs one telemetry `step`, giving `fallback` when it throws: telemetry is
+ * never allowed to fail a run or a call, whatever the tracer does.
+ */
+export function guardTelemetry<T>(fallback: T, step: () => T): T {
+  try {
+    return step();
+  } catch {
+    return fallback;
+  }
 }
 
 class OtelRunnerSpan implements RunnerSpan {
   readonly recording = true;
-  readonly #api: OtelApi;
-  readonly #tracer: OtelTracer;
-  readonly #span: OtelSpan;
+  readonly #api: OpenTelemetryApiLike;
+  readonly #tracer: OpenTelemetryTracerLike;
+  readonly #span: OpenTelemetrySpanLike;
   readonly #context: unknown;
   #ended = false;
 
-  constructor(api: OtelApi, tracer: OtelTracer, span: OtelSpan, parentContext: unknown) {
+  constructor(
+    api: OpenTelemetryApiLike,
+    tracer: OpenTelemetryTracerLike,
+    span: OpenTelemetrySpanLike,
+    parentContext: unknown,
+  ) {
     this.#api = api;
     this.#tracer = tracer;
     this.#span = span;
@@ -115,10 +173,10 @@ class OtelRunnerSpan implements RunnerSpan {
   }
 
   child(name: string, attributes: SpanAttributes): RunnerSpan {
-    return guard(NO_SPAN, () => {
+    return guardTelemetry(NO_SPAN, () => {
       const span = this.#tracer.startSpan(
         name,
-        { kind: SPAN_KIND_INTERNAL, attributes: clean(attributes) },
+        { kind: SPAN_KIND_INTERNAL, attributes: definedAttributes(attributes) },
         this.#context,
       );
       return new OtelRunnerSpan(this.#api, this.#tracer, span, this.#context);
@@ -126,12 +184,13 @@ class OtelRunnerSpan implements RunnerSpan {
   }
 
   set(attributes: SpanAttributes): void {
-    if (!this.#ended) guard(undefined, () => this.#span.setAttributes(clean(attributes)));
+    if (!this.#ended)
+      guardTelemetry(undefined, () => this.#span.setAttributes(definedAttributes(attributes)));
   }
 
   fail(errorType: string, message: string): void {
     if (this.#ended) return;
-    guard(undefined, () => {
+    guardTelemetry(undefined, () => {
       this.#span.setAttributes({ 'error.type': errorType });
       this.#span.setStatus({ code: STATUS_ERROR, message });
     });
@@ -140,7 +199,7 @@ class OtelRunnerSpan implements RunnerSpan {
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    guard(undefined, () => this.#span.end());
+    guardTelemetry(undefined, () => this.#span.end());
   }
 
   activate<T>(fn: () => T): T {
@@ -155,15 +214,6 @@ class OtelRunnerSpan implements RunnerSpan {
       if (!entered) return fn();
       throw error;
     }
-  }
-}
-
-/** Telemetry is never allowed to fail a run: a throwing tracer gives `fallback`. */
-function guard<T>(fallback: T, step: () => T): T {
-  try {
-    return step();
-  } catch {
-    return fallback;
   }
 }
 
@@ -183,15 +233,15 @@ export async function startRunSpan(
 ): Promise<RunnerSpan> {
   if (setting === false) return NO_SPAN;
   if (parent) return parent.child(name, attributes);
-  const api = await loadApi();
+  const api = await loadOpenTelemetry();
   if (!api) return NO_SPAN;
-  return guard(NO_SPAN, () => {
+  return guardTelemetry(NO_SPAN, () => {
     const provider = setting.tracerProvider ?? api.trace.getTracerProvider();
-    const tracer = provider.getTracer(INSTRUMENTATION_SCOPE) as OtelTracer;
+    const tracer = provider.getTracer(INSTRUMENTATION_SCOPE) as OpenTelemetryTracerLike;
     const active = api.context.active();
     const span = tracer.startSpan(
       name,
-      { kind: SPAN_KIND_INTERNAL, attributes: clean(attributes) },
+      { kind: SPAN_KIND_INTERNAL, attributes: definedAttributes(attributes) },
       active,
     );
     if (!span.isRecording()) return NO_SPAN;

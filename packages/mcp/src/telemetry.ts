@@ -3,91 +3,35 @@
  * the MCP semantic conventions: a CLIENT span named `{method} {tool}`,
  * child of the active span (the runner's `execute_tool` span for a tool
  * call). `@opentelemetry/api` is an optional peer dependency, loaded once per
- * process like `@claude-gateway/core` does: without it, or without a
- * registered tracer provider, a request gets no span and pays one check.
- * Internal: the manager's option is `tracing`.
+ * process by `@claude-gateway/core` ({@link loadOpenTelemetry}): without it,
+ * or without a registered tracer provider, a request gets no span and pays
+ * one check. Internal: the manager's option is `tracing`.
  */
-import type { TracerProviderLike } from '@claude-gateway/core';
+import {
+  definedAttributes,
+  guardTelemetry,
+  loadOpenTelemetry,
+  type OpenTelemetryApiLike,
+  type OpenTelemetrySpanLike,
+  type OpenTelemetryTracerLike,
+  type SpanAttributes,
+  type TracerProviderLike,
+} from '@claude-gateway/core';
 
-/** An attribute value, as OpenTelemetry takes it. */
-export type SpanAttributeValue = string | number | boolean | string[];
-
-/** Attributes of a span (`undefined` values are left out). */
-export type SpanAttributes = Record<string, SpanAttributeValue | undefined>;
-
-// The few parts of @opentelemetry/api used here, typed locally so that the
-// published .d.ts never names the optional package.
-interface OtelSpan {
-  setAttributes(attributes: Record<string, SpanAttributeValue>): unknown;
-  setStatus(status: { code: number; message?: string }): unknown;
-  end(): void;
-  isRecording(): boolean;
-}
-
-interface OtelTracer {
-  startSpan(
-    name: string,
-    options?: { kind?: number; attributes?: Record<string, SpanAttributeValue> },
-    context?: unknown,
-  ): OtelSpan;
-}
-
-interface OtelApi {
-  trace: {
-    getTracerProvider(): TracerProviderLike;
-    setSpan(context: unknown, span: OtelSpan): unknown;
-  };
-  context: {
-    active(): unknown;
-    with<T>(context: unknown, fn: () => T): T;
-  };
-}
+export type { SpanAttributes } from '@claude-gateway/core';
 
 const SPAN_KIND_CLIENT = 2;
 const STATUS_ERROR = 2;
 const INSTRUMENTATION_SCOPE = '@claude-gateway/mcp';
 
-let loading: Promise<OtelApi | undefined> | undefined;
-
-/** `@opentelemetry/api`, or `undefined` when it is not installed. Loaded once. */
-function loadApi(): Promise<OtelApi | undefined> {
-  loading ??= import('@opentelemetry/api').then(
-    (module: unknown) => {
-      const api = (module as { default?: OtelApi } & Partial<OtelApi>) ?? {};
-      const found = api.trace && api.context ? (api as OtelApi) : api.default;
-      return found?.trace && found.context ? found : undefined;
-    },
-    () => undefined,
-  );
-  return loading;
-}
-
-function clean(attributes: SpanAttributes): Record<string, SpanAttributeValue> {
-  const out: Record<string, SpanAttributeValue> = {};
-  for (const key in attributes) {
-    const value = attributes[key];
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
-}
-
-/** Telemetry never fails a call: a throwing tracer gives `fallback`. */
-function guard<T>(fallback: T, step: () => T): T {
-  try {
-    return step();
-  } catch {
-    return fallback;
-  }
-}
-
 /** The span of one MCP request. */
 export class McpSpan {
-  readonly #api: OtelApi;
-  readonly #span: OtelSpan;
+  readonly #api: OpenTelemetryApiLike;
+  readonly #span: OpenTelemetrySpanLike;
   readonly #parent: unknown;
   #ended = false;
 
-  constructor(api: OtelApi, span: OtelSpan, parent: unknown) {
+  constructor(api: OpenTelemetryApiLike, span: OpenTelemetrySpanLike, parent: unknown) {
     this.#api = api;
     this.#span = span;
     this.#parent = parent;
@@ -116,13 +60,14 @@ export class McpSpan {
 
   /** Sets attributes (`undefined` values are skipped). */
   set(attributes: SpanAttributes): void {
-    if (!this.#ended) guard(undefined, () => this.#span.setAttributes(clean(attributes)));
+    if (!this.#ended)
+      guardTelemetry(undefined, () => this.#span.setAttributes(definedAttributes(attributes)));
   }
 
   /** Marks the span failed: status `ERROR` and `error.type`. */
   fail(errorType: string, message: string): void {
     if (this.#ended) return;
-    guard(undefined, () => {
+    guardTelemetry(undefined, () => {
       this.#span.setAttributes({ 'error.type': errorType });
       this.#span.setStatus({ code: STATUS_ERROR, message });
     });
@@ -132,7 +77,7 @@ export class McpSpan {
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    guard(undefined, () => this.#span.end());
+    guardTelemetry(undefined, () => this.#span.end());
   }
 }
 
@@ -142,8 +87,8 @@ export type McpTracingSetting = boolean | { tracerProvider?: TracerProviderLike 
 /** @internal Starts the spans of one manager's requests. */
 export class McpTracer {
   readonly #provider: TracerProviderLike | undefined;
-  #api: OtelApi | undefined;
-  #tracer: OtelTracer | undefined;
+  #api: OpenTelemetryApiLike | undefined;
+  #tracer: OpenTelemetryTracerLike | undefined;
   #loaded: Promise<void> | undefined;
 
   private constructor(provider: TracerProviderLike | undefined) {
@@ -158,11 +103,11 @@ export class McpTracer {
 
   /** Loads the API (once); spans start only after it resolved. */
   load(): Promise<void> {
-    this.#loaded ??= loadApi().then((api) => {
+    this.#loaded ??= loadOpenTelemetry().then((api) => {
       if (!api) return;
-      this.#tracer = guard(undefined, () => {
+      this.#tracer = guardTelemetry(undefined, () => {
         const provider = this.#provider ?? api.trace.getTracerProvider();
-        return provider.getTracer(INSTRUMENTATION_SCOPE) as OtelTracer;
+        return provider.getTracer(INSTRUMENTATION_SCOPE) as OpenTelemetryTracerLike;
       });
       if (this.#tracer) this.#api = api;
     });
@@ -177,11 +122,11 @@ export class McpTracer {
     const api = this.#api;
     const tracer = this.#tracer;
     if (!api || !tracer) return undefined;
-    return guard(undefined, () => {
+    return guardTelemetry(undefined, () => {
       const parent = api.context.active();
       const span = tracer.startSpan(
         name,
-        { kind: SPAN_KIND_CLIENT, attributes: clean(attributes) },
+        { kind: SPAN_KIND_CLIENT, attributes: definedAttributes(attributes) },
         parent,
       );
       return span.isRecording() ? new McpSpan(api, span, parent) : undefined;
