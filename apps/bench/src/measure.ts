@@ -27,9 +27,10 @@ export async function serverHeap(server: string): Promise<{ heap: number; rss: n
 }
 
 /**
- * Runs each contender `warmups` times (JIT), then `rounds` interleaved rounds
- * (a, b, c, a, b, c, ...), so a change in machine load hits all of them
- * alike; returns each one's median.
+ * Runs each contender `warmups` times (JIT), then `rounds` interleaved rounds,
+ * so a change in machine load hits all of them alike; the order turns by one
+ * each round (a b c, b c a, c a b, ...), so no contender always runs first
+ * after a pause or right after the same neighbour. Returns each one's median.
  */
 export async function interleavedMedians<K extends string>(
   contenders: Record<K, () => Promise<number>>,
@@ -40,7 +41,10 @@ export async function interleavedMedians<K extends string>(
   for (let i = 0; i < warmups; i++) for (const key of keys) await contenders[key]();
   const samples = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (let round = 0; round < rounds; round++) {
-    for (const key of keys) samples[key].push(await contenders[key]());
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[(round + i) % keys.length]!;
+      samples[key].push(await contenders[key]());
+    }
   }
   return Object.fromEntries(
     keys.map((k) => [k, { median: median(samples[k]), samples: samples[k] }]),

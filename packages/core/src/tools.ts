@@ -86,6 +86,11 @@ export interface ToolSourceCallOptions {
 
 /** A provider of tools a dispatcher routes to. `McpClientManager` implements it. */
 export interface ToolSource {
+  /**
+   * The tools it serves now. A tool whose input schema changed comes with a
+   * new schema object: a dispatcher keeps its compiled check while it gets
+   * the same object back.
+   */
   listTools(): Promise<ToolDefinition[]>;
   /** Never throws for a tool failure: returns `{ error }`, with `source` set. */
   callTool(name: string, input: unknown, options?: ToolSourceCallOptions): Promise<ToolOutcome>;

@@ -180,14 +180,16 @@ export function limitOutcome(outcome: ToolOutcome, limits: ResultLimits): ToolOu
   }
   let budget = maxResultBytes;
   let result = outcome.result;
+  const content = outcome.content;
+  const noContent = !Array.isArray(content) || content.length === 0;
+  // A string result well under the limit (3 bytes per UTF-16 unit at most) needs no count.
+  if (noContent && typeof result === 'string' && result.length * 3 <= budget) return outcome;
   const text = resultText(result);
+  if (noContent && text.length * 3 <= budget) return outcome;
   const capped = capText(text, budget);
   budget -= capped.bytes;
   if (capped.text !== text) result = capped.text;
-  const content = outcome.content;
-  if (!Array.isArray(content) || content.length === 0) {
-    return result === outcome.result ? outcome : { ...outcome, result };
-  }
+  if (noContent) return result === outcome.result ? outcome : { ...outcome, result };
   let media = maxMediaBytes;
   const blocks: ToolResultContentBlock[] = [];
   for (const block of content) {

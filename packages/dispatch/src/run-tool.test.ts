@@ -123,6 +123,49 @@ describe('createToolDispatcher: handler failures, timeouts and cancel', () => {
     expect(signal?.aborted).toBe(true);
   });
 
+  it('gives a handler that reads its signal late the abort that already happened', async () => {
+    vi.useFakeTimers();
+    let context: { signal: AbortSignal } | undefined;
+    const slow = defineTool({
+      name: 'slow',
+      description: '',
+      inputSchema: objectSchema(),
+      timeoutMs: 500,
+      handler: (_input, ctx) => {
+        context = ctx; // the signal is read only after the time limit
+        return new Promise(() => {});
+      },
+    });
+    const pending = createToolDispatcher({ tools: [slow] }).execute(
+      call('slow', {}),
+      makeContext(),
+    );
+    await vi.advanceTimersByTimeAsync(500);
+    await expect(pending).resolves.toMatchObject({ error: { code: 'tool_timeout' } });
+    const signal = context!.signal;
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toMatchObject({ code: 'tool_timeout' });
+    expect(context!.signal).toBe(signal);
+  });
+
+  it('finishes a synchronous handler without a timer or a listener on the run signal', async () => {
+    vi.useFakeTimers();
+    const ctx = makeContext();
+    const add = vi.spyOn(ctx.signal, 'addEventListener');
+    const sync = defineTool({
+      name: 'sync',
+      description: '',
+      inputSchema: objectSchema(),
+      handler: (input) => ({ got: input }),
+    });
+    const pending = createToolDispatcher({ tools: [sync] }).execute(call('sync', {}), ctx);
+    // Nothing scheduled: a 60 s limit timer would show up here.
+    expect(vi.getTimerCount()).toBe(0);
+    expect(add).not.toHaveBeenCalled();
+    await expect(pending).resolves.toEqual({ result: { got: {} }, source: 'local' });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('uses the dispatcher timeoutMs for tools without their own', async () => {
     vi.useFakeTimers();
     const slow = defineTool({

@@ -55,7 +55,47 @@ function raceWithLimits(
   return Promise.race([work, stopped]).finally(cleanup);
 }
 
-/** Runs a local tool's handler with its time limit and the run's signal. */
+/**
+ * An `AbortController` made on first use: a handler that never reads its
+ * `signal` (most synchronous ones) costs no signal, the most expensive part
+ * of a call. An abort before the signal exists is kept and applied when it
+ * is made.
+ */
+class LazyAbort {
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown;
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#controller) this.#controller.abort(reason);
+    else if (!this.#aborted) {
+      this.#aborted = true;
+      this.#reason = reason;
+    }
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * Runs a local tool's handler with its time limit and the run's signal. A
+ * handler that returns a plain value (not a promise) is done when it
+ * returns: its outcome comes back without a timer, a listener or a race.
+ */
 export function runLocalTool(
   tool: LocalTool,
   input: unknown,
@@ -67,20 +107,24 @@ export function runLocalTool(
   if (ctx.signal.aborted) {
     return Promise.resolve(toolError('cancelled', `tool ${tool.name} was cancelled`, 'local'));
   }
-  const controller = new AbortController();
-  // Started synchronously; a sync throw becomes a rejection like an async one.
-  const work = new Promise<unknown>((resolve) =>
-    resolve(
-      tool.handler(input, {
-        signal: controller.signal,
-        toolUseId: call.id,
-        callIndex: ctx.callIndex,
-        sessionId: ctx.sessionId,
-        runId: ctx.runId,
-        log: ctx.log,
-      }),
-    ),
-  ).then(
+  const controller = new LazyAbort();
+  let returned: unknown;
+  try {
+    returned = tool.handler(input, {
+      get signal() {
+        return controller.signal;
+      },
+      toolUseId: call.id,
+      callIndex: ctx.callIndex,
+      sessionId: ctx.sessionId,
+      runId: ctx.runId,
+      log: ctx.log,
+    });
+  } catch (error) {
+    return Promise.resolve(thrownToOutcome(error, 'local', logger));
+  }
+  if (!isThenable(returned)) return Promise.resolve({ result: returned, source: 'local' });
+  const work = Promise.resolve(returned).then(
     (result): ToolOutcome => ({ result, source: 'local' }),
     (error: unknown) => thrownToOutcome(error, 'local', logger),
   );

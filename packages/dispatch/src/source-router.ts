@@ -13,6 +13,8 @@ export interface SourceRoute {
 }
 
 interface CompiledCheck {
+  /** The schema object it was compiled from (a source may hand the same one back). */
+  schema: object;
   schemaJson: string;
   /** `null`: the schema did not compile; the source validates on its own. */
   check: InputCheck | null;
@@ -83,14 +85,19 @@ export class SourceRouter {
   /** The compiled input check of a routed tool; `undefined` when none applies. */
   check(name: string, route: SourceRoute): InputCheck | undefined {
     const schema = route.definition.input_schema;
+    const cached = this.#checks.get(name);
+    // The same schema object as last time: no need to compare its text.
+    if (cached?.schema === schema) return cached.check ?? undefined;
     let schemaJson: string;
     try {
       schemaJson = JSON.stringify(schema);
     } catch {
       return undefined;
     }
-    const cached = this.#checks.get(name);
-    if (cached?.schemaJson === schemaJson) return cached.check ?? undefined;
+    if (cached?.schemaJson === schemaJson) {
+      cached.schema = schema;
+      return cached.check ?? undefined;
+    }
     let check: InputCheck | null;
     try {
       check = this.#settings.validator.compile(schema);
@@ -101,7 +108,7 @@ export class SourceRouter {
         { tool: name, error: errorDetail(error) },
       );
     }
-    this.#checks.set(name, { schemaJson, check });
+    this.#checks.set(name, { schema, schemaJson, check });
     return check ?? undefined;
   }
 

@@ -47,6 +47,14 @@ describe('createToolDispatcher: definitions', () => {
     expect(logger.warnings.join('\n')).toMatch(/"search"/);
   });
 
+  it('hands out a fresh list each time: a caller that changes one does not change the next', async () => {
+    const dispatcher = createToolDispatcher({ tools: [echo] });
+    const first = await dispatcher.definitions();
+    first.push({ name: 'injected', description: '', input_schema: objectSchema() });
+    first.splice(0, 1);
+    expect((await dispatcher.definitions()).map((d) => d.name)).toEqual(['echo']);
+  });
+
   it('keeps a source’s last list when it fails to list, and says so', async () => {
     const logger = recordingLogger();
     const source = fakeSource('one', [

@@ -164,6 +164,13 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
   const lazyValidator: SchemaValidator = {
     compile: (schema) => (validator ??= createSchemaValidator()).compile(schema),
   };
+  // Local definitions do not change: made once.
+  const own: ToolDefinition[] = [...locals.values()].map(({ tool }) => ({
+    name: tool.name,
+    description: tool.description,
+    input_schema: tool.inputSchema,
+  }));
+  const hasSources = (options.sources?.length ?? 0) > 0;
   const router = new SourceRouter([...(options.sources ?? [])], {
     localNames: new Set(locals.keys()),
     validator: lazyValidator,
@@ -185,7 +192,7 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
     return local.check;
   };
 
-  const isGated = async (local: LocalTool | undefined, name: string, input: unknown) => {
+  const ruleGated = async (local: LocalTool | undefined, name: string, input: unknown) => {
     try {
       const own = local?.needsApproval;
       if (own === true) return true;
@@ -199,6 +206,19 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
       });
       return true;
     }
+  };
+  // Without a rule function in play the answer is known at once: a call
+  // that needs no gate costs no promise here.
+  const globalIsFunction = typeof options.needsApproval === 'function';
+  const isGated = (
+    local: LocalTool | undefined,
+    name: string,
+    input: unknown,
+  ): boolean | Promise<boolean> => {
+    const own = local?.needsApproval;
+    if (own === true) return true;
+    if (typeof own === 'function' || globalIsFunction) return ruleGated(local, name, input);
+    return globalGate(name, input);
   };
 
   const dispatch = async (call: ToolCall, ctx: ToolContext): Promise<ToolOutcome> => {
@@ -220,7 +240,8 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
     const problem = check?.(input);
     if (problem !== undefined) return toolError('invalid_input', problem, label());
 
-    const gated = await untilAborted(isGated(local?.tool, name, input), ctx.signal);
+    const gate = isGated(local?.tool, name, input);
+    const gated = typeof gate === 'boolean' ? gate : await untilAborted(gate, ctx.signal);
     if (gated === ABORTED) return toolError('cancelled', `tool ${name} was cancelled`, label());
     if (gated) {
       const blocked = await passApprovalGate({ id: call.id, name, input }, ctx, {
@@ -256,11 +277,8 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
 
   return {
     async definitions() {
-      const own: ToolDefinition[] = [...locals.values()].map(({ tool }) => ({
-        name: tool.name,
-        description: tool.description,
-        input_schema: tool.inputSchema,
-      }));
+      // A fresh array each time (the caller may change it); without sources, nothing to wait for.
+      if (!hasSources) return own.slice();
       return [...own, ...(await router.definitions())];
     },
 
@@ -269,20 +287,18 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
     },
 
     async execute(call, ctx) {
-      const outcome = await runInterceptors(
-        interceptors,
-        call,
-        ctx,
-        async (current) => {
-          try {
-            return await dispatch(current, ctx);
-          } catch (error) {
-            logger.error('tool dispatch failed', { tool: current.name, error: errorDetail(error) });
-            return thrownToOutcome(error);
-          }
-        },
-        logger,
-      );
+      const last = async (current: ToolCall): Promise<ToolOutcome> => {
+        try {
+          return await dispatch(current, ctx);
+        } catch (error) {
+          logger.error('tool dispatch failed', { tool: current.name, error: errorDetail(error) });
+          return thrownToOutcome(error);
+        }
+      };
+      const outcome =
+        interceptors.length === 0
+          ? await last(call)
+          : await runInterceptors(interceptors, call, ctx, last, logger);
       // Last, so that no interceptor or source can get past the limits.
       const limit =
         locals.get(call.name)?.tool.maxResultBytes ?? byTool.get(call.name) ?? maxResultBytes;

@@ -40,7 +40,8 @@ export function cancelledOutcome(source: string): ToolOutcome {
 
 function startSpan(host: CallHost, call: ConnectionCall): McpSpan | undefined {
   const tracer = host.tracer;
-  if (!tracer) return undefined;
+  // Checked before the attributes are built: a call without a provider pays only this.
+  if (!tracer?.enabled) return undefined;
   const context = call.context;
   return tracer.start(`tools/call ${call.tool}`, {
     'mcp.method.name': 'tools/call',

@@ -84,11 +84,29 @@ export class McpSpan {
 /** What the manager's `tracing` option becomes. */
 export type McpTracingSetting = boolean | { tracerProvider?: TracerProviderLike };
 
+/**
+ * The global provider before one is registered: `@opentelemetry/api`'s
+ * `ProxyTracerProvider`, whose `getDelegateTracer` answers `undefined` until
+ * a real provider is set. Its tracers start only non-recording spans then.
+ */
+interface ProxyProviderLike {
+  getDelegateTracer(name: string): unknown;
+}
+
+function asProxy(provider: TracerProviderLike): ProxyProviderLike | undefined {
+  const candidate = provider as Partial<ProxyProviderLike>;
+  return typeof candidate.getDelegateTracer === 'function'
+    ? (candidate as ProxyProviderLike)
+    : undefined;
+}
+
 /** @internal Starts the spans of one manager's requests. */
 export class McpTracer {
   readonly #provider: TracerProviderLike | undefined;
   #api: OpenTelemetryApiLike | undefined;
   #tracer: OpenTelemetryTracerLike | undefined;
+  /** The global proxy provider, while it has no delegate. */
+  #proxy: ProxyProviderLike | undefined;
   #loaded: Promise<void> | undefined;
 
   private constructor(provider: TracerProviderLike | undefined) {
@@ -107,11 +125,30 @@ export class McpTracer {
       if (!api) return;
       this.#tracer = guardTelemetry(undefined, () => {
         const provider = this.#provider ?? api.trace.getTracerProvider();
+        if (!this.#provider) this.#proxy = asProxy(provider);
         return provider.getTracer(INSTRUMENTATION_SCOPE) as OpenTelemetryTracerLike;
       });
       if (this.#tracer) this.#api = api;
     });
     return this.#loaded;
+  }
+
+  /**
+   * Whether a request may get a span: the API is loaded and a provider is
+   * there (an explicit one, or a registered global one). False costs the
+   * caller nothing more: no attributes to build, no span to start.
+   */
+  get enabled(): boolean {
+    if (!this.#tracer) return false;
+    const proxy = this.#proxy;
+    if (!proxy) return true;
+    // Registered since? Then the proxy's tracers delegate from now on.
+    if (
+      guardTelemetry(undefined, () => proxy.getDelegateTracer(INSTRUMENTATION_SCOPE)) === undefined
+    )
+      return false;
+    this.#proxy = undefined;
+    return true;
   }
 
   /**
@@ -121,7 +158,7 @@ export class McpTracer {
   start(name: string, attributes: SpanAttributes): McpSpan | undefined {
     const api = this.#api;
     const tracer = this.#tracer;
-    if (!api || !tracer) return undefined;
+    if (!api || !tracer || !this.enabled) return undefined;
     return guardTelemetry(undefined, () => {
       const parent = api.context.active();
       const span = tracer.startSpan(

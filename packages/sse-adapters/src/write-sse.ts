@@ -31,7 +31,6 @@ interface ResponseLike {
   write(chunk: string): boolean;
   end(chunk?: string): unknown;
   destroy(error?: Error): unknown;
-  flushHeaders?(): void;
   once(event: 'drain' | 'close', listener: () => void): unknown;
   off(event: 'drain' | 'close', listener: () => void): unknown;
 }
@@ -136,8 +135,9 @@ export async function writeSSE(
 
   const headers: Record<string, string> = { ...SSE_HEADERS, ...extra };
   if (req.httpVersionMajor >= 2) delete headers.connection;
+  // No flushHeaders(): the retry line below is written at once and takes
+  // the headers with it, in one write instead of two.
   out.writeHead(200, headers);
-  out.flushHeaders?.();
 
   try {
     if (!out.write(follower.retryMessage) && !gone) await drained(out);

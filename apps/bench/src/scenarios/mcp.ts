@@ -9,7 +9,7 @@ import { createMcpClientManager } from '@claude-gateway/mcp';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { cpuPinning } from '../cpu-pinning.js';
-import { interleavedMedians } from '../measure.js';
+import { median } from '../measure.js';
 import type { BenchConfig, ScenarioResult } from './types.js';
 
 const pinning = cpuPinning();
@@ -47,60 +47,84 @@ export async function mcpCalls(config: BenchConfig): Promise<ScenarioResult> {
   const client = new Client({ name: 'bench', version: '0.0.0' });
   await client.connect(new StdioClientTransport({ ...server, cwd: process.cwd() }));
 
-  // 1,000 calls are about 50 ms of CPU: a sample is three such batches.
-  const batches = 3;
-  const time = async (call: (i: number) => Promise<unknown>): Promise<number> => {
-    // This process also ran the HTTP clients of earlier scenarios: collect
-    // their garbage now, not in the middle of a sample.
+  type Contender = 'sdk' | 'sdkProgress' | 'manager' | 'untraced';
+  const contenders: [Contender, (i: number) => Promise<void>][] = [
+    [
+      'sdk',
+      async (i) => {
+        const result = await client.callTool({ name: 'echo', arguments: { message: `m${i}` } });
+        if (result.isError) throw new Error('sdk echo failed');
+      },
+    ],
+    // For reference: the SDK Client asking for progress as the manager does
+    // (a progress token in every request, so progress can reset the idle limit).
+    [
+      'sdkProgress',
+      async (i) => {
+        const result = await client.callTool(
+          { name: 'echo', arguments: { message: `m${i}` } },
+          undefined,
+          { onprogress: () => undefined },
+        );
+        if (result.isError) throw new Error('sdk echo failed');
+      },
+    ],
+    [
+      'manager',
+      async (i) => {
+        const outcome = await manager.callTool('echo', { message: `m${i}` });
+        if (outcome.error) throw new Error(`manager echo failed: ${outcome.error.message}`);
+      },
+    ],
+    [
+      'untraced',
+      async (i) => {
+        const outcome = await untraced.callTool('echo', { message: `m${i}` });
+        if (outcome.error) throw new Error(`manager echo failed: ${outcome.error.message}`);
+      },
+    ],
+  ];
+  // A call is a round trip to another process, and what it costs here swings
+  // with the scheduler (is the other core asleep when the request lands?) by
+  // ±20% from one moment to the next. So the contenders take turns call by
+  // call, in an order that turns every call, each call timed on its own: all
+  // of them meet the same conditions. A round is `calls` calls of each; its
+  // ratios are per round, and the result is their median.
+  const round = async (): Promise<Record<Contender, number>> => {
     gc?.();
-    const start = cpu();
-    for (let i = 0; i < calls * batches; i++) await call(i);
-    return (cpu() - start) / batches;
+    const totals: Record<Contender, number> = { sdk: 0, sdkProgress: 0, manager: 0, untraced: 0 };
+    for (let i = 0; i < calls; i++) {
+      for (let j = 0; j < contenders.length; j++) {
+        const [name, call] = contenders[(i + j) % contenders.length]!;
+        const start = cpu();
+        await call(i);
+        totals[name] += cpu() - start;
+      }
+    }
+    return totals;
   };
+  const rounds = Math.max(config.rounds, 7);
   const unpin = pinning.pinSelf();
   try {
-    const medians = await interleavedMedians(
-      {
-        sdk: () =>
-          time(async (i) => {
-            const result = await client.callTool({ name: 'echo', arguments: { message: `m${i}` } });
-            if (result.isError) throw new Error('sdk echo failed');
-          }),
-        // For reference: the SDK Client asking for progress as the manager does
-        // (a progress token in every request, so progress can reset the idle limit).
-        sdkProgress: () =>
-          time(async (i) => {
-            const result = await client.callTool(
-              { name: 'echo', arguments: { message: `m${i}` } },
-              undefined,
-              { onprogress: () => undefined },
-            );
-            if (result.isError) throw new Error('sdk echo failed');
-          }),
-        manager: () =>
-          time(async (i) => {
-            const outcome = await manager.callTool('echo', { message: `m${i}` });
-            if (outcome.error) throw new Error(`manager echo failed: ${outcome.error.message}`);
-          }),
-        untraced: () =>
-          time(async (i) => {
-            const outcome = await untraced.callTool('echo', { message: `m${i}` });
-            if (outcome.error) throw new Error(`manager echo failed: ${outcome.error.message}`);
-          }),
-      },
-      // A call is a round trip to another process: its CPU time swings with
-      // the scheduler, and a round is short, so the median takes many.
-      Math.max(config.rounds, 7),
-      config.warmups,
-    );
-    const ratio = medians.manager.median / medians.sdk.median;
-    const tracing = medians.manager.median / medians.untraced.median;
+    for (let i = 0; i < config.warmups; i++) await round();
+    const samples: Record<Contender, number>[] = [];
+    for (let i = 0; i < rounds; i++) samples.push(await round());
+    const perCall = (name: Contender) => median(samples.map((s) => s[name])) / calls;
+    const ratioOf = (a: Contender, b: Contender) => median(samples.map((s) => s[a] / s[b]));
+    const medians = Object.fromEntries(
+      contenders.map(([name]) => [
+        name,
+        { median: perCall(name) * calls, samples: samples.map((s) => s[name]) },
+      ]),
+    ) as Record<Contender, { median: number; samples: number[] }>;
+    const ratio = ratioOf('manager', 'sdk');
+    const tracing = ratioOf('manager', 'untraced');
     return {
       id: 7,
       name: `MCP: ${calls} echo calls, manager vs the SDK Client`,
       measurements: {
         calls,
-        rounds: Math.max(config.rounds, 7),
+        rounds,
         sdk_cpu_us_per_call: medians.sdk.median / calls,
         manager_cpu_us_per_call: medians.manager.median / calls,
         sdk_samples_us: medians.sdk.samples,
@@ -109,7 +133,7 @@ export async function mcpCalls(config: BenchConfig): Promise<ScenarioResult> {
         untraced_samples_us: medians.untraced.samples,
         sdk_progress_cpu_us_per_call: medians.sdkProgress.median / calls,
         sdk_progress_samples_us: medians.sdkProgress.samples,
-        sdk_progress_over_sdk: medians.sdkProgress.median / medians.sdk.median,
+        sdk_progress_over_sdk: ratioOf('sdkProgress', 'sdk'),
         ratio,
         tracing_on_over_off: tracing,
       },
@@ -131,10 +155,10 @@ export async function mcpCalls(config: BenchConfig): Promise<ScenarioResult> {
         pinning.active
           ? 'every MCP server pinned to CPU 1 and this process to CPU 0 (taskset)'
           : 'not pinned to CPUs (no taskset, or one CPU): expect more spread between rounds'
-      }; the manager sends a progress token with every call (so that progress resets the idle limit): "SDK Client + progress" is the SDK Client doing the same, for reference (no target)`,
+      }; the contenders take turns call by call (the order turns every call), each call timed on its own, and a ratio is the median of the rounds' ratios; the manager sends a progress token with every call (so that progress resets the idle limit): "SDK Client + progress" is the SDK Client doing the same, for reference (no target)`,
       bars: [
         { label: 'SDK Client', value: 1 },
-        { label: 'SDK Client + progress', value: medians.sdkProgress.median / medians.sdk.median },
+        { label: 'SDK Client + progress', value: ratioOf('sdkProgress', 'sdk') },
         { label: 'MCP client manager', value: ratio },
       ],
     };

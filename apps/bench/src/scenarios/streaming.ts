@@ -1,7 +1,7 @@
 // Scenarios 1–3 (and the peer, 9): the whole stack against the raw-SDK floor
 // and the Vercel AI SDK, server CPU per upstream delta, medians of interleaved rounds.
 import { count, fetchText } from '../http-client.js';
-import { interleavedMedians, serverCpu } from '../measure.js';
+import { interleavedMedians, median, serverCpu, serverHeap } from '../measure.js';
 import type { BenchConfig, ScenarioResult, TargetResult } from './types.js';
 
 type Stack = 'floor' | 'gateway' | 'peer';
@@ -42,12 +42,16 @@ function compare(
   rounds = config.rounds,
 ): Promise<Record<Stack, { median: number; samples: number[] }>> {
   const stacks: Stack[] = config.peer ? ['floor', 'gateway', 'peer'] : ['floor', 'gateway'];
-  const contender = (stack: Stack) => () =>
-    serverCpu(config.server, async () => {
+  // Each sample starts from a collected heap, so none pays for the garbage
+  // of the one before it (the peer leaves the most).
+  const contender = (stack: Stack) => async () => {
+    await serverHeap(config.server);
+    return serverCpu(config.server, async () => {
       for (let i = 0; i < repeat; i++) {
         await Promise.all(Array.from({ length: concurrent }, () => one(config, stack, kind, n)));
       }
     });
+  };
   return interleavedMedians(
     Object.fromEntries(stacks.map((s) => [s, contender(s)])) as Record<
       Stack,
@@ -72,7 +76,12 @@ function result(
   deltas: number,
 ): ScenarioResult {
   const perDelta = (stack: Stack) => medians[stack].median / deltas;
-  const ratio = perDelta('gateway') / perDelta('floor');
+  // Rounds are paired (each ran every stack back to back), so a ratio is the
+  // median of the rounds' own ratios: a round the machine slowed down moves
+  // both sides of its ratio, not the result.
+  const pairedRatio = (a: Stack, b: Stack) =>
+    median(medians[a].samples.map((sample, i) => sample / medians[b].samples[i]!));
+  const ratio = pairedRatio('gateway', 'floor');
   const targets: TargetResult[] = [
     {
       metric: 'gateway / floor (server CPU per delta)',
@@ -95,8 +104,8 @@ function result(
     gateway_over_floor: ratio,
   };
   if (medians.peer) {
-    const peerRatio = perDelta('peer') / perDelta('floor');
-    const cheaper = perDelta('peer') / perDelta('gateway');
+    const peerRatio = pairedRatio('peer', 'floor');
+    const cheaper = pairedRatio('peer', 'gateway');
     measurements.peer_cpu_us_per_delta = perDelta('peer');
     measurements.peer_samples_us = medians.peer.samples;
     measurements.peer_over_floor = peerRatio;
@@ -137,12 +146,13 @@ export async function concurrentRuns(config: BenchConfig): Promise<ScenarioResul
 export async function toolLoop(config: BenchConfig): Promise<ScenarioResult> {
   const runs = config.quick ? 10 : 20;
   const turns = 5;
-  // A round of 20 runs is about 0.15 s of server CPU: three of them make a sample.
-  const repeat = 3;
+  // A round of 20 runs is about 0.15 s of server CPU. Short rounds, many of
+  // them: the paired ratios of short rounds spread less than long rounds'.
+  const rounds = config.quick ? CONCURRENT_ROUNDS : 3 * CONCURRENT_ROUNDS;
   return result(
     3,
     `${runs} runs × ${turns} tool turns (2 calls each, thinking)`,
-    await compare(config, 'tools', turns, runs, repeat, Math.max(config.rounds, CONCURRENT_ROUNDS)),
-    runs * toolLoopDeltas(turns) * repeat,
+    await compare(config, 'tools', turns, runs, 1, Math.max(config.rounds, rounds)),
+    runs * toolLoopDeltas(turns),
   );
 }
