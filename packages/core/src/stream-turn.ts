@@ -136,6 +136,12 @@ export async function streamTurn(
       for (const sse of events) {
         if (sse.event === 'ping' || !sse.data) continue;
         if (sse.event === 'error') throw streamEventError(sse.data);
+        // Events whose body the turn does not use are not parsed.
+        if (sse.event === 'content_block_stop') continue;
+        if (sse.event === 'message_stop') {
+          complete = true;
+          break;
+        }
         const event = parseEvent(sse.data);
         if (event.type === 'message_stop') {
           complete = true;
