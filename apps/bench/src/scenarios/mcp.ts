@@ -29,6 +29,28 @@ function cpu(): number {
   return usage.user + usage.system;
 }
 
+/** A small deterministic PRNG (mulberry32), so runs shuffle alike. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A shuffled copy (Fisher–Yates). */
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 export async function mcpCalls(config: BenchConfig): Promise<ScenarioResult> {
   const calls = config.quick ? 300 : 1000;
   const logger = { warn: () => undefined, error: (m: string) => console.error(m) };
@@ -87,15 +109,18 @@ export async function mcpCalls(config: BenchConfig): Promise<ScenarioResult> {
   // A call is a round trip to another process, and what it costs here swings
   // with the scheduler (is the other core asleep when the request lands?) by
   // ±20% from one moment to the next. So the contenders take turns call by
-  // call, in an order that turns every call, each call timed on its own: all
+  // call, in a new shuffled order each time, each call timed on its own: all
   // of them meet the same conditions. A round is `calls` calls of each; its
   // ratios are per round, and the result is their median.
+  const random = seededRandom(7);
   const round = async (): Promise<Record<Contender, number>> => {
     gc?.();
     const totals: Record<Contender, number> = { sdk: 0, sdkProgress: 0, manager: 0, untraced: 0 };
     for (let i = 0; i < calls; i++) {
-      for (let j = 0; j < contenders.length; j++) {
-        const [name, call] = contenders[(i + j) % contenders.length]!;
+      // A fresh order each time: what one call leaves running (a write's
+      // callback, a timer) lands in the next one's time, so no contender may
+      // always follow the same one.
+      for (const [name, call] of shuffled(contenders, random)) {
         const start = cpu();
         await call(i);
         totals[name] += cpu() - start;
@@ -155,7 +180,7 @@ export async function mcpCalls(config: BenchConfig): Promise<ScenarioResult> {
         pinning.active
           ? 'every MCP server pinned to CPU 1 and this process to CPU 0 (taskset)'
           : 'not pinned to CPUs (no taskset, or one CPU): expect more spread between rounds'
-      }; the contenders take turns call by call (the order turns every call), each call timed on its own, and a ratio is the median of the rounds' ratios; the manager sends a progress token with every call (so that progress resets the idle limit): "SDK Client + progress" is the SDK Client doing the same, for reference (no target)`,
+      }; the contenders take turns call by call (in a shuffled order each time), each call timed on its own, and a ratio is the median of the rounds' ratios; the manager sends a progress token with every call (so that progress resets the idle limit): "SDK Client + progress" is the SDK Client doing the same, for reference (no target)`,
       bars: [
         { label: 'SDK Client', value: 1 },
         { label: 'SDK Client + progress', value: ratioOf('sdkProgress', 'sdk') },
