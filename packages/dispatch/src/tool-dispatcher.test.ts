@@ -50,9 +50,12 @@ describe('createToolDispatcher: definitions', () => {
   it('hands out a fresh list each time: a caller that changes one does not change the next', async () => {
     const dispatcher = createToolDispatcher({ tools: [echo] });
     const first = await dispatcher.definitions();
+    first[0]!.description = 'changed';
     first.push({ name: 'injected', description: '', input_schema: objectSchema() });
     first.splice(0, 1);
-    expect((await dispatcher.definitions()).map((d) => d.name)).toEqual(['echo']);
+    expect((await dispatcher.definitions()).map((d) => [d.name, d.description])).toEqual([
+      ['echo', 'Echoes its text'],
+    ]);
   });
 
   it('keeps a source’s last list when it fails to list, and says so', async () => {

@@ -277,9 +277,10 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
 
   return {
     async definitions() {
-      // A fresh array each time (the caller may change it); without sources, nothing to wait for.
-      if (!hasSources) return own.slice();
-      return [...own, ...(await router.definitions())];
+      // Fresh copies each time (the caller may change them); without sources, nothing to wait for.
+      const mine = own.map((definition) => ({ ...definition }));
+      if (!hasSources) return mine;
+      return [...mine, ...(await router.definitions())];
     },
 
     isSequential(name) {
