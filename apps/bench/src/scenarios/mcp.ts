@@ -68,13 +68,24 @@ export async function mcpCalls(config: BenchConfig): Promise<ScenarioResult> {
   }
   const client = new Client({ name: 'bench', version: '0.0.0' });
   await client.connect(new StdioClientTransport({ ...server, cwd: process.cwd() }));
+  // The control: a second, identical SDK Client on its own server process.
+  // What it costs over the first is what this measurement cannot tell apart.
+  const twin = new Client({ name: 'bench', version: '0.0.0' });
+  await twin.connect(new StdioClientTransport({ ...server, cwd: process.cwd() }));
 
-  type Contender = 'sdk' | 'sdkProgress' | 'manager' | 'untraced';
+  type Contender = 'sdk' | 'twin' | 'sdkProgress' | 'manager' | 'untraced';
   const contenders: [Contender, (i: number) => Promise<void>][] = [
     [
       'sdk',
       async (i) => {
         const result = await client.callTool({ name: 'echo', arguments: { message: `m${i}` } });
+        if (result.isError) throw new Error('sdk echo failed');
+      },
+    ],
+    [
+      'twin',
+      async (i) => {
+        const result = await twin.callTool({ name: 'echo', arguments: { message: `m${i}` } });
         if (result.isError) throw new Error('sdk echo failed');
       },
     ],
@@ -115,7 +126,13 @@ export async function mcpCalls(config: BenchConfig): Promise<ScenarioResult> {
   const random = seededRandom(7);
   const round = async (): Promise<Record<Contender, number>> => {
     gc?.();
-    const totals: Record<Contender, number> = { sdk: 0, sdkProgress: 0, manager: 0, untraced: 0 };
+    const totals: Record<Contender, number> = {
+      sdk: 0,
+      twin: 0,
+      sdkProgress: 0,
+      manager: 0,
+      untraced: 0,
+    };
     for (let i = 0; i < calls; i++) {
       // A fresh order each time: what one call leaves running (a write's
       // callback, a timer) lands in the next one's time, so no contender may
@@ -159,6 +176,9 @@ export async function mcpCalls(config: BenchConfig): Promise<ScenarioResult> {
         sdk_progress_cpu_us_per_call: medians.sdkProgress.median / calls,
         sdk_progress_samples_us: medians.sdkProgress.samples,
         sdk_progress_over_sdk: ratioOf('sdkProgress', 'sdk'),
+        twin_cpu_us_per_call: perCall('twin'),
+        twin_samples_us: medians.twin.samples,
+        twin_over_sdk: ratioOf('twin', 'sdk'),
         ratio,
         tracing_on_over_off: tracing,
       },
@@ -180,9 +200,10 @@ export async function mcpCalls(config: BenchConfig): Promise<ScenarioResult> {
         pinning.active
           ? 'every MCP server pinned to CPU 1 and this process to CPU 0 (taskset)'
           : 'not pinned to CPUs (no taskset, or one CPU): expect more spread between rounds'
-      }; the contenders take turns call by call (in a shuffled order each time), each call timed on its own, and a ratio is the median of the rounds' ratios; the manager sends a progress token with every call (so that progress resets the idle limit): "SDK Client + progress" is the SDK Client doing the same, for reference (no target)`,
+      }; the contenders take turns call by call (in a shuffled order each time), each call timed on its own, and a ratio is the median of the rounds' ratios; "a second SDK Client" is an identical client on its own server process, a control for what the measurement cannot tell apart; the manager sends a progress token with every call (so that progress resets the idle limit): "SDK Client + progress" is the SDK Client doing the same, for reference (no target)`,
       bars: [
         { label: 'SDK Client', value: 1 },
+        { label: 'a second SDK Client (control)', value: ratioOf('twin', 'sdk') },
         { label: 'SDK Client + progress', value: ratioOf('sdkProgress', 'sdk') },
         { label: 'MCP client manager', value: ratio },
       ],
@@ -190,6 +211,7 @@ export async function mcpCalls(config: BenchConfig): Promise<ScenarioResult> {
   } finally {
     unpin();
     await client.close();
+    await twin.close();
     await Promise.all([manager.shutdown(), untraced.shutdown()]);
   }
 }
