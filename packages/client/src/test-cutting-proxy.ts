@@ -34,17 +34,7 @@ export interface CuttingProxy {
   close(): Promise<void>;
 }
 
-/** mulberry32: a small seeded PRNG. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '@claude-gateway/testing';
 
 /** Starts a cutting proxy on 127.0.0.1, port 0. */
 export async function startCuttingProxy(options: CuttingProxyOptions): Promise<CuttingProxy> {

@@ -22,6 +22,7 @@ export type { TurnOptions } from './turns.js';
 export { validateMessagesRequest } from './validate-request.js';
 export type { ValidateOptions } from './validate-request.js';
 export { inputFromSchema } from './schema-input.js';
+export { seededRandom } from './seeded-random.js';
 export type {
   MockBlock,
   MockFault,

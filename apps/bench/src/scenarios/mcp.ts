@@ -6,6 +6,7 @@
 // manager loads it and starts non-recording spans).
 import { fileURLToPath } from 'node:url';
 import { createMcpClientManager } from '@claude-gateway/mcp';
+import { seededRandom } from '@claude-gateway/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { cpuPinning } from '../cpu-pinning.js';
@@ -27,18 +28,6 @@ const gc = (globalThis as { gc?: () => void }).gc;
 function cpu(): number {
   const usage = process.cpuUsage();
   return usage.user + usage.system;
-}
-
-/** A small deterministic PRNG (mulberry32), so runs shuffle alike. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A shuffled copy (Fisher–Yates). */
