@@ -30,7 +30,7 @@ export async function serverHeap(server: string): Promise<{ heap: number; rss: n
  * Runs each contender `warmups` times (JIT), then `rounds` interleaved rounds,
  * so a change in machine load hits all of them alike; the order turns by one
  * each round (a b c, b c a, c a b, ...), so no contender always runs first
- * after a pause or right after the same neighbour. Returns each one's median.
+ * after a pause. Returns each one's median and its samples, round by round.
  */
 export async function interleavedMedians<K extends string>(
   contenders: Record<K, () => Promise<number>>,

@@ -146,8 +146,8 @@ export async function concurrentRuns(config: BenchConfig): Promise<ScenarioResul
 export async function toolLoop(config: BenchConfig): Promise<ScenarioResult> {
   const runs = config.quick ? 10 : 20;
   const turns = 5;
-  // A round of 20 runs is about 0.15 s of server CPU. Short rounds, many of
-  // them: the paired ratios of short rounds spread less than long rounds'.
+  // A round of 20 runs is about 0.15 s of server CPU. Many short rounds
+  // rather than a few long ones: the median of paired ratios wants many pairs.
   const rounds = config.quick ? CONCURRENT_ROUNDS : 3 * CONCURRENT_ROUNDS;
   return result(
     3,
