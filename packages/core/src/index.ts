@@ -99,6 +99,7 @@ export {
 } from './runner-options.js';
 export {
   definedAttributes,
+  GuardedSpan,
   guardTelemetry,
   loadOpenTelemetry,
   type OpenTelemetryApiLike,

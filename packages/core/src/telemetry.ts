@@ -152,13 +152,67 @@ export function guardTelemetry<T>(fallback: T, step: () => T): T {
   }
 }
 
-class OtelRunnerSpan implements RunnerSpan {
-  readonly recording = true;
-  readonly #api: OpenTelemetryApiLike;
-  readonly #tracer: OpenTelemetryTracerLike;
-  readonly #span: OpenTelemetrySpanLike;
-  readonly #context: unknown;
+/**
+ * One OpenTelemetry span whose every call is guarded ({@link guardTelemetry}):
+ * attributes, failure, end (once), and running code in a context. Low-level:
+ * the base of the spans claude-gateway packages record.
+ */
+export class GuardedSpan {
+  /** The API the span came from. */
+  protected readonly api: OpenTelemetryApiLike;
+  /** The span itself. */
+  protected readonly span: OpenTelemetrySpanLike;
   #ended = false;
+
+  constructor(api: OpenTelemetryApiLike, span: OpenTelemetrySpanLike) {
+    this.api = api;
+    this.span = span;
+  }
+
+  /** Sets attributes (`undefined` values are skipped); ignored once ended. */
+  set(attributes: SpanAttributes): void {
+    if (!this.#ended)
+      guardTelemetry(undefined, () => this.span.setAttributes(definedAttributes(attributes)));
+  }
+
+  /** Marks the span failed: status `ERROR` and `error.type`; ignored once ended. */
+  fail(errorType: string, message: string): void {
+    if (this.#ended) return;
+    guardTelemetry(undefined, () => {
+      this.span.setAttributes({ 'error.type': errorType });
+      this.span.setStatus({ code: STATUS_ERROR, message });
+    });
+  }
+
+  /** Ends the span; later calls are ignored. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    guardTelemetry(undefined, () => this.span.end());
+  }
+
+  /**
+   * Runs `fn` with `context` active. A context manager that fails before
+   * calling `fn` does not stop it: `fn` then runs plainly.
+   */
+  protected runIn<T>(context: unknown, fn: () => T): T {
+    let entered = false;
+    try {
+      return this.api.context.with(context, () => {
+        entered = true;
+        return fn();
+      });
+    } catch (error) {
+      if (!entered) return fn();
+      throw error;
+    }
+  }
+}
+
+class OtelRunnerSpan extends GuardedSpan implements RunnerSpan {
+  readonly recording = true;
+  readonly #tracer: OpenTelemetryTracerLike;
+  readonly #context: unknown;
 
   constructor(
     api: OpenTelemetryApiLike,
@@ -166,9 +220,8 @@ class OtelRunnerSpan implements RunnerSpan {
     span: OpenTelemetrySpanLike,
     parentContext: unknown,
   ) {
-    this.#api = api;
+    super(api, span);
     this.#tracer = tracer;
-    this.#span = span;
     this.#context = api.trace.setSpan(parentContext, span);
   }
 
@@ -179,41 +232,12 @@ class OtelRunnerSpan implements RunnerSpan {
         { kind: SPAN_KIND_INTERNAL, attributes: definedAttributes(attributes) },
         this.#context,
       );
-      return new OtelRunnerSpan(this.#api, this.#tracer, span, this.#context);
+      return new OtelRunnerSpan(this.api, this.#tracer, span, this.#context);
     });
-  }
-
-  set(attributes: SpanAttributes): void {
-    if (!this.#ended)
-      guardTelemetry(undefined, () => this.#span.setAttributes(definedAttributes(attributes)));
-  }
-
-  fail(errorType: string, message: string): void {
-    if (this.#ended) return;
-    guardTelemetry(undefined, () => {
-      this.#span.setAttributes({ 'error.type': errorType });
-      this.#span.setStatus({ code: STATUS_ERROR, message });
-    });
-  }
-
-  end(): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    guardTelemetry(undefined, () => this.#span.end());
   }
 
   activate<T>(fn: () => T): T {
-    let entered = false;
-    try {
-      return this.#api.context.with(this.#context, () => {
-        entered = true;
-        return fn();
-      });
-    } catch (error) {
-      // A context manager that failed before calling `fn`: run it plainly.
-      if (!entered) return fn();
-      throw error;
-    }
+    return this.runIn(this.#context, fn);
   }
 }
 

@@ -9,6 +9,7 @@
  */
 import {
   definedAttributes,
+  GuardedSpan,
   guardTelemetry,
   loadOpenTelemetry,
   type OpenTelemetryApiLike,
@@ -21,19 +22,14 @@ import {
 export type { SpanAttributes } from '@claude-gateway/core';
 
 const SPAN_KIND_CLIENT = 2;
-const STATUS_ERROR = 2;
 const INSTRUMENTATION_SCOPE = '@claude-gateway/mcp';
 
 /** The span of one MCP request. */
-export class McpSpan {
-  readonly #api: OpenTelemetryApiLike;
-  readonly #span: OpenTelemetrySpanLike;
+export class McpSpan extends GuardedSpan {
   readonly #parent: unknown;
-  #ended = false;
 
   constructor(api: OpenTelemetryApiLike, span: OpenTelemetrySpanLike, parent: unknown) {
-    this.#api = api;
-    this.#span = span;
+    super(api, span);
     this.#parent = parent;
   }
 
@@ -41,43 +37,11 @@ export class McpSpan {
   activate<T>(fn: () => T): T {
     let context: unknown;
     try {
-      context = this.#api.trace.setSpan(this.#parent, this.#span);
+      context = this.api.trace.setSpan(this.#parent, this.span);
     } catch {
       return fn();
     }
-    let entered = false;
-    try {
-      return this.#api.context.with(context, () => {
-        entered = true;
-        return fn();
-      });
-    } catch (error) {
-      // A context manager that failed before calling `fn`: run it plainly.
-      if (!entered) return fn();
-      throw error;
-    }
-  }
-
-  /** Sets attributes (`undefined` values are skipped). */
-  set(attributes: SpanAttributes): void {
-    if (!this.#ended)
-      guardTelemetry(undefined, () => this.#span.setAttributes(definedAttributes(attributes)));
-  }
-
-  /** Marks the span failed: status `ERROR` and `error.type`. */
-  fail(errorType: string, message: string): void {
-    if (this.#ended) return;
-    guardTelemetry(undefined, () => {
-      this.#span.setAttributes({ 'error.type': errorType });
-      this.#span.setStatus({ code: STATUS_ERROR, message });
-    });
-  }
-
-  /** Ends the span; later calls are ignored. */
-  end(): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    guardTelemetry(undefined, () => this.#span.end());
+    return this.runIn(context, fn);
   }
 }
 
