@@ -97,6 +97,7 @@ export {
   DEFAULT_MAX_TOKENS,
   DEFAULT_MAX_TURNS,
 } from './runner-options.js';
+export { toolResultText } from './run-tool-call.js';
 export {
   definedAttributes,
   GuardedSpan,

@@ -259,7 +259,12 @@ function isContentBlock(value: unknown): value is ToolResultContentBlock {
   );
 }
 
-function resultText(result: unknown): string {
+/**
+ * The text the model gets for a tool's result: a string as it is, anything
+ * else as JSON (`String(result)` when it cannot be). Low-level: for
+ * executors that must measure or cut what the model will read.
+ */
+export function toolResultText(result: unknown): string {
   if (typeof result === 'string') return result;
   try {
     return JSON.stringify(result) ?? 'null';
@@ -275,7 +280,7 @@ function toolResultBlock(
   extra: ToolResultContentBlock[],
 ): Anthropic.ToolResultBlockParam {
   const text = settled.ok
-    ? resultText(settled.result)
+    ? toolResultText(settled.result)
     : `${settled.error.code}: ${settled.error.message}`;
   const content: ToolResultContentBlock[] = [
     ...(text ? [{ type: 'text' as const, text }] : []),

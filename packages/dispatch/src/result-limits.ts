@@ -1,4 +1,8 @@
-import type { ToolOutcome, ToolResultContentBlock } from '@claude-gateway/core';
+import {
+  toolResultText,
+  type ToolOutcome,
+  type ToolResultContentBlock,
+} from '@claude-gateway/core';
 
 /** Default of `maxResultBytes`: the text of a result the model and readers get. */
 export const DEFAULT_MAX_RESULT_BYTES = 100_000;
@@ -49,16 +53,6 @@ function capText(text: string, maxBytes: number): { text: string; bytes: number 
   if (bytes <= maxBytes) return { text, bytes };
   const kept = utf8Prefix(text, maxBytes);
   return { text: kept + truncationMarker(bytes, utf8Bytes(kept)), bytes: maxBytes };
-}
-
-/** The text the model gets for a result (as the runner writes it). */
-function resultText(result: unknown): string {
-  if (typeof result === 'string') return result;
-  try {
-    return JSON.stringify(result) ?? 'null';
-  } catch {
-    return String(result);
-  }
 }
 
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
@@ -148,7 +142,7 @@ function checkDocument(block: ToolResultContentBlock & { type: 'document' }): Ch
         source.content === '' ||
         (Array.isArray(source.content) && source.content.length === 0);
       if (empty) return { omitted: 'it is empty' };
-      return { block, mediaBytes: utf8Bytes(resultText(source.content)) };
+      return { block, mediaBytes: utf8Bytes(toolResultText(source.content)) };
     }
     default:
       return { omitted: 'its source is not supported' };
@@ -184,7 +178,7 @@ export function limitOutcome(outcome: ToolOutcome, limits: ResultLimits): ToolOu
   const noContent = !Array.isArray(content) || content.length === 0;
   // A string result well under the limit (3 bytes per UTF-16 unit at most) needs no count.
   if (noContent && typeof result === 'string' && result.length * 3 <= budget) return outcome;
-  const text = resultText(result);
+  const text = toolResultText(result);
   if (noContent && text.length * 3 <= budget) return outcome;
   const capped = capText(text, budget);
   budget -= capped.bytes;
@@ -211,7 +205,7 @@ export function limitOutcome(outcome: ToolOutcome, limits: ResultLimits): ToolOu
       budget -= kept.bytes;
       blocks.push(kept.text === block.text ? block : { ...block, text: kept.text });
     } else {
-      const json = resultText(block);
+      const json = toolResultText(block);
       const bytes = utf8Bytes(json);
       if (bytes > budget) {
         blocks.push({
