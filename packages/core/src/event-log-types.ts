@@ -79,6 +79,16 @@ export interface EventLog {
 export interface EventStore {
   /** @throws GatewayError `invalid_options` when `runId` is taken. */
   create(runId: string, meta?: RunMeta): Promise<EventLog>;
-  /** The log of `runId`, or `undefined` when unknown or evicted. */
+  /** The log of `runId`, or `undefined` when unknown, evicted or deleted. */
   open(runId: string): Promise<EventLog | undefined>;
+  /**
+   * Optional: forgets the log of `runId` before its time is up (the run
+   * manager's `deleteSession` calls it for every run of the session).
+   * {@link open} answers `undefined` from then on. A closed log goes at
+   * once; an open one stays writable, and readers that already hold it read
+   * on until its end, then it goes (a store may keep it a few seconds more,
+   * for followers on other instances to see the end). An unknown id is not
+   * an error. A store without it keeps logs until their TTL.
+   */
+  delete?(runId: string): Promise<void>;
 }

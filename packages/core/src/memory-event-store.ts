@@ -45,6 +45,7 @@ export interface MemoryEventStoreOptions {
 export interface MemoryEventStore extends EventStore {
   create(runId: string, meta?: RunMeta): Promise<MemoryEventLog>;
   open(runId: string): Promise<MemoryEventLog | undefined>;
+  delete(runId: string): Promise<void>;
   /** Logs currently held (open, or closed and not yet evicted). */
   readonly size: number;
   /**
@@ -86,7 +87,8 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
   const logs = new Map<string, MemoryEventLog>();
   // Closed logs in the order they closed; since the clock only moves forward,
   // the head is always the next to expire, so a sweep never scans the rest.
-  const closedQueue: { log: EventLog; expiresAt: number }[] = [];
+  // A deleted log's item keeps only its time (`log` undefined).
+  const closedQueue: { log: EventLog | undefined; expiresAt: number }[] = [];
   let queueHead = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -126,7 +128,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
     while (queueHead < closedQueue.length) {
       const item = closedQueue[queueHead]!;
       if (item.expiresAt > t) break;
-      if (logs.get(item.log.id) === item.log) logs.delete(item.log.id);
+      if (item.log && logs.get(item.log.id) === item.log) logs.delete(item.log.id);
       queueHead++;
     }
     if (queueHead > 1024 && queueHead * 2 > closedQueue.length) {
@@ -147,9 +149,21 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
     timer.unref?.();
   };
 
+  const forgetClosed = (log: EventLog): void => {
+    for (let i = queueHead; i < closedQueue.length; i++) {
+      const item = closedQueue[i]!;
+      if (item.log === log) {
+        item.log = undefined;
+        return;
+      }
+    }
+  };
+
   const onClose = (log: EventLog): void => {
     open.delete(log as MemoryEventLog);
     stopIdleTimerIfDone();
+    // A deleted log is nobody's once its writer and readers let go.
+    if (logs.get(log.id) !== log) return;
     closedQueue.push({ log, expiresAt: now() + closedTtlMs });
     schedule();
   };
@@ -175,6 +189,17 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
     open(runId) {
       sweep();
       return Promise.resolve(logs.get(runId));
+    },
+    delete(runId) {
+      const log = logs.get(runId);
+      if (log) {
+        logs.delete(runId);
+        // Closed: its entries go now, not when its eviction comes due. Open:
+        // it stays its writer's and its readers' until it closes (onClose
+        // then keeps nothing).
+        if (log.closed) forgetClosed(log);
+      }
+      return Promise.resolve();
     },
     get size() {
       return logs.size;

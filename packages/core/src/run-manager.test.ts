@@ -278,6 +278,64 @@ describe('createRunManager', () => {
     expect(await manager.deleteSession(sessionId)).toBe(false);
   });
 
+  it("deletes the session's event logs: an ended run's at once, the running one's when it ends", async () => {
+    const { manager, events, blocking } = await setup();
+    const { sessionId } = await manager.createSession();
+    const first = await manager.startRun(sessionId, { message: 'hello' });
+    await readAll(first.log);
+    const { runId, log } = await manager.startRun(sessionId, { message: 'wait' });
+    await blocking.started;
+    // Another session's log stays.
+    const other = await manager.createSession();
+    const kept = await manager.startRun(other.sessionId, { message: 'hi there' });
+    await readAll(kept.log);
+    expect(events.size).toBe(3);
+
+    expect(await manager.deleteSession(sessionId)).toBe(true);
+    expect(await events.open(first.runId)).toBeUndefined();
+    expect(await events.open(runId)).toBeUndefined();
+    expect(await events.open(kept.runId)).toBe(kept.log);
+    // A reader that holds the running log still reads it to its end.
+    expect((await readAll(log)).at(-1)?.event).toMatchObject({ code: 'cancelled' });
+    expect(events.size).toBe(1);
+  });
+
+  it('deletes a session on a store without delete(), whose logs then last their TTL', async () => {
+    const memory = createMemoryEventStore();
+    stores.push(memory);
+    const events = { create: memory.create, open: memory.open };
+    const { manager } = await setup({ events });
+    const { sessionId } = await manager.createSession();
+    const { runId, log } = await manager.startRun(sessionId, { message: 'hello' });
+    await readAll(log);
+    expect(await manager.deleteSession(sessionId)).toBe(true);
+    expect(await manager.getSession(sessionId)).toBeUndefined();
+    expect(await memory.open(runId)).toBe(log);
+  });
+
+  it('deletes a session even when its logs cannot be deleted, and says so', async () => {
+    const memory = createMemoryEventStore();
+    stores.push(memory);
+    const events = {
+      create: memory.create,
+      open: memory.open,
+      delete: () => Promise.reject(new Error('store down')),
+    };
+    const logger = silentLogger();
+    const { manager } = await setup({ events, logger });
+    const { sessionId } = await manager.createSession();
+    const { runId, log } = await manager.startRun(sessionId, { message: 'hello' });
+    await readAll(log);
+    expect(await manager.deleteSession(sessionId)).toBe(true);
+    expect(await manager.getSession(sessionId)).toBeUndefined();
+    expect(logger.warnings).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining('could not delete the event log') as unknown,
+        data: expect.objectContaining({ runId }) as unknown,
+      }),
+    ]);
+  });
+
   it('forgets idle sessions after sessionTtlMs, and makes room by evicting the longest idle', async () => {
     let clock = 1_000_000;
     const { manager } = await setup({

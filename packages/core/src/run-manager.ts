@@ -133,6 +133,19 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const pendingStarts = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
 
+  // Best effort: the session is gone either way, and a log left behind
+  // still ends at its TTL.
+  const deleteLogs = async (runIds: string[]): Promise<void> => {
+    const results = await Promise.allSettled(runIds.map((runId) => events.delete!(runId)));
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') return;
+      logger.warn('claude-gateway: could not delete the event log of a deleted session', {
+        runId: runIds[i],
+        error: errorDetail(result.reason),
+      });
+    });
+  };
+
   const isExpired = (lastActiveAt: number, activeRunId: string | undefined): boolean =>
     activeRunId === undefined && lastActiveAt < now() - sessionTtlMs;
 
@@ -373,7 +386,12 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       const session = await store.getSession(sessionId);
       if (!session) return false;
       if (session.activeRunId !== undefined) await manager.cancel(session.activeRunId);
-      return store.deleteSession(sessionId);
+      // The runs' logs hold the conversation too: they go with the session
+      // (on a store that can delete; otherwise at the end of their TTL).
+      const runs = events.delete ? await store.listRuns(sessionId) : [];
+      const deleted = await store.deleteSession(sessionId);
+      if (deleted && runs.length > 0) await deleteLogs(runs.map((run) => run.runId));
+      return deleted;
     },
 
     close() {

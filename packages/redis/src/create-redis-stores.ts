@@ -76,8 +76,8 @@ export interface RedisStoresOptions {
 
 /** The stores of {@link createRedisStores}. */
 export interface RedisStores {
-  /** For `createRunManager({ events })`. */
-  readonly events: EventStore;
+  /** For `createRunManager({ events })`; deletes logs (`deleteSession` uses it). */
+  readonly events: EventStore & Required<Pick<EventStore, 'delete'>>;
   /** For `createApprovalBroker({ store })` (the `ApprovalStore` of `@claude-gateway/dispatch`). */
   readonly approvals: ApprovalStore;
   /** For `createRunManager({ sessions })`. */

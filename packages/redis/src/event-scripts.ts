@@ -2,7 +2,8 @@ import { LuaScript } from './lua-script.js';
 
 /**
  * Appends one event. KEYS: meta, stream. ARGV: event JSON, timestamp,
- * terminal (0/1), maxEntries, closedTtlMs, idleTtlMs, writer token, retry (0/1).
+ * terminal (0/1), maxEntries, closedTtlMs, idleTtlMs, writer token, retry (0/1),
+ * deletedTtlMs (what a deleted log keeps once it closes).
  *
  * Seq comes from HINCRBY in the same script as the XADD, so it is strictly
  * increasing and gap-free, and the stream id is `0-<seq>`. On a retry the
@@ -34,6 +35,7 @@ local ttl = ARGV[6]
 if ARGV[3] == '1' then
   redis.call('HSET', meta, 'closed', '1')
   ttl = ARGV[5]
+  if redis.call('HGET', meta, 'deleted') == '1' then ttl = ARGV[9] end
 end
 redis.call('PEXPIRE', meta, ttl)
 redis.call('PEXPIRE', stream, ttl)
@@ -58,4 +60,21 @@ if not state[1] then return {0, 0, {}} end
 local closed = 0
 if state[2] == '1' then closed = 1 end
 return {1, closed, redis.call('XRANGE', KEYS[2], ARGV[1], '+', 'COUNT', ARGV[2])}
+`);
+
+/**
+ * Deletes a log. KEYS: meta, stream. A closed log goes at once (answers 1);
+ * an open one is marked `deleted` (answers 2): nobody opens it again, its
+ * writer goes on, and once it closes it lasts only `deletedTtlMs`. Answers 0
+ * for an unknown log.
+ */
+export const DELETE_LOG = new LuaScript(`
+local closed = redis.call('HGET', KEYS[1], 'closed')
+if not closed then return 0 end
+if closed == '1' then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  return 1
+end
+redis.call('HSET', KEYS[1], 'deleted', '1')
+return 2
 `);

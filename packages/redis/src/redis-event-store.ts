@@ -11,13 +11,19 @@ import {
   type RunMeta,
 } from '@claude-gateway/core';
 import type { Redis } from 'ioredis';
-import { APPEND, CREATE_LOG, READ_PAGE } from './event-scripts.js';
+import { APPEND, CREATE_LOG, DELETE_LOG, READ_PAGE } from './event-scripts.js';
 import type { Keys } from './keys.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import type { StreamHub } from './stream-hub.js';
 
 /** Entries fetched per round trip by a reader. */
 const PAGE = 100;
+
+/**
+ * How long a log deleted while open lasts once it closes: followers on
+ * other instances have this long to read its end.
+ */
+const DELETED_TTL_MS = 10_000;
 
 const INTERNAL_END: ErrorPayload = {
   code: 'internal',
@@ -123,6 +129,7 @@ class RedisEventLog implements EventLog {
           this.#ctx.idleTtlMs,
           token,
           attempt > 0 ? 1 : 0,
+          Math.min(this.#ctx.closedTtlMs, DELETED_TTL_MS),
         ],
       ),
     )) as [string, (string | number)?, string?];
@@ -222,7 +229,9 @@ class RedisEventLog implements EventLog {
  * The Redis {@link EventStore}: logs created on one instance are opened,
  * read, resumed and closed on any other.
  */
-export function createRedisEventStore(ctx: EventStoreContext): EventStore {
+export function createRedisEventStore(
+  ctx: EventStoreContext,
+): EventStore & Required<Pick<EventStore, 'delete'>> {
   const policy = (): RetryPolicy => ({ budgetMs: ctx.retryBudgetMs, isClosed: ctx.isClosed });
   return {
     async create(runId, meta) {
@@ -249,12 +258,19 @@ export function createRedisEventStore(ctx: EventStoreContext): EventStore {
 
     async open(runId) {
       if (typeof runId !== 'string' || runId.length === 0) return undefined;
-      const [seq, closed, meta] = await withRetry(`open log ${runId}`, policy(), () =>
-        ctx.command.hmget(ctx.keys.logMeta(runId), 'seq', 'closed', 'meta'),
+      const [seq, closed, meta, deleted] = await withRetry(`open log ${runId}`, policy(), () =>
+        ctx.command.hmget(ctx.keys.logMeta(runId), 'seq', 'closed', 'meta', 'deleted'),
       );
-      if (seq === null) return undefined;
+      if (seq === null || deleted === '1') return undefined;
       const parsed = meta ? (JSON.parse(meta) as RunMeta | null) : null;
       return new RedisEventLog(ctx, runId, parsed ?? undefined, closed === '1');
+    },
+
+    async delete(runId) {
+      if (typeof runId !== 'string' || runId.length === 0) return;
+      await withRetry(`delete log ${runId}`, policy(), () =>
+        DELETE_LOG.run(ctx.command, [ctx.keys.logMeta(runId), ctx.keys.logStream(runId)], []),
+      );
     },
   };
 }

@@ -98,6 +98,26 @@ describe.skipIf(skip)('Redis stores on a real redis-server', () => {
     }
   });
 
+  it('deletes a closed log at once; one deleted while open lasts 10 s once it closes', async () => {
+    const { made, keys } = stores({ closedTtlMs: 60_000 });
+    const closed = await made.events.create(`closed-${count}`);
+    await closed.append({ type: 'text_delta', text: 'x' });
+    await closed.close();
+    await made.events.delete(closed.id);
+    expect(await admin.exists(keys.logMeta(closed.id), keys.logStream(closed.id))).toBe(0);
+
+    const open = await made.events.create(`open-${count}`);
+    await open.append({ type: 'text_delta', text: 'x' });
+    await made.events.delete(open.id);
+    expect(await admin.pttl(keys.logStream(open.id))).toBeGreaterThan(60_000);
+    await open.close();
+    for (const key of [keys.logMeta(open.id), keys.logStream(open.id)]) {
+      const ttl = await admin.pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(10_000);
+    }
+  });
+
   it('trims a stream with MAXLEN ~ to about maxEntries', async () => {
     const { made, keys } = stores({ maxEntries: 10 });
     const log = await made.events.create(`run-${count}`);

@@ -26,6 +26,12 @@ export interface EventStoreContractSetup {
   peer?(store: EventStore): EventStore | Promise<EventStore>;
   /** Releases what `create` / `peer` opened. */
   dispose?(store: EventStore): void | Promise<void>;
+  /**
+   * `false` for a store without the optional `delete()`: the suite then
+   * checks that it has none, instead of how it deletes.
+   * @default true
+   */
+  deletes?: boolean;
 }
 
 let counter = 0;
@@ -320,6 +326,45 @@ export function describeEventStoreContract(name: string, setup: EventStoreContra
       // Closing again from the writer's handle is harmless and writes nothing.
       await log.close();
       expect(await log.lastSeq()).toBe(2);
+    });
+
+    describe('delete()', () => {
+      if (setup.deletes === false) {
+        it('is absent, as the setup says', () => {
+          expect(store.delete).toBeUndefined();
+        });
+        return;
+      }
+
+      it('forgets a closed log on every handle; an unknown id is no error', async () => {
+        const log = await store.create(uniqueId());
+        await log.append(text('a'));
+        await log.close();
+        await reopen(log.id);
+        await store.delete!(log.id);
+        expect(await store.open(log.id)).toBeUndefined();
+        expect(await peer.open(log.id)).toBeUndefined();
+        await peer.delete!(uniqueId());
+        await peer.delete!(log.id);
+      });
+
+      it('leaves an open log to its writer and readers until its end, and nobody opens it again', async () => {
+        const log = await store.create(uniqueId());
+        await log.append(text('a'));
+        const held = await reopen(log.id);
+        const reader = collect(held);
+        await peer.delete!(log.id);
+        expect(await store.open(log.id)).toBeUndefined();
+        expect(await peer.open(log.id)).toBeUndefined();
+        await log.append(text('b'));
+        await log.close();
+        expect((await reader).map((e) => e.event)).toEqual([
+          text('a'),
+          text('b'),
+          { type: 'error', code: 'internal', message: 'run ended without a terminal event' },
+        ]);
+        expect(await store.open(log.id)).toBeUndefined();
+      });
     });
 
     describe('retention', () => {
