@@ -28,6 +28,27 @@ describe('CallControl and CallClock', () => {
     expect(busy.expired).toBe('no answer or progress within 100 ms');
   });
 
+  it("routes a progress notification by token to its call only, and not once it's over", () => {
+    const clock = new CallClock();
+    const a = start(clock, 100, 10_000);
+    const b = start(clock, 100, 10_000);
+    const c = start(clock, 100, 10_000);
+    expect(new Set([a.progressToken, b.progressToken, c.progressToken]).size).toBe(3);
+    expect([...clock]).toEqual([a, b, c]);
+    vi.advanceTimersByTime(60);
+    clock.progress(String(b.progressToken)); // a token comes back as the server sends it
+    clock.progress(c.progressToken + 100); // unknown: ignored
+    c.dispose();
+    clock.progress(c.progressToken); // over: ignored
+    expect([...clock]).toEqual([a, b]);
+    vi.advanceTimersByTime(50);
+    expect(a.expired).toBe('no answer or progress within 100 ms');
+    expect(b.aborted).toBe(false);
+    expect(c.aborted).toBe(false); // disposed: no longer watched
+    vi.advanceTimersByTime(60);
+    expect(b.expired).toBe('no answer or progress within 100 ms');
+  });
+
   it('ends a call that keeps reporting progress at its total limit', () => {
     const clock = new CallClock();
     const call = start(clock, 100, 250);
