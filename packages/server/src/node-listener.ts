@@ -1,24 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { consoleLogger, type Logger, errorDetail } from '@claude-gateway/core';
+import { drained } from '@claude-gateway/sse-adapters/node';
 import { toWebRequest, type NodeRequest } from './node-request.js';
 
 /** Options of {@link toNodeListener}. */
 export interface NodeListenerOptions {
   /** Where a handler that threw (it should not) or a failed write is reported. @default consoleLogger */
   logger?: Logger;
-}
-
-/** Resolves on `drain`, or when the response closes. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
 }
 
 function writeHead(res: ServerResponse, response: Response): void {

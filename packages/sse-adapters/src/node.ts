@@ -1,3 +1,4 @@
+export { drained, type DrainableResponse } from './drained.js';
 export { nodeLastEventId, type NodeRequest } from './node-last-event-id.js';
 export {
   writeErrorResponse,

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { EventLog } from '@claude-gateway/core';
 import { SSE_HEADERS } from './constants.js';
+import { drained } from './drained.js';
 import { errorBody, errorStatus } from './error-body.js';
 import { nodeLastEventId, type NodeRequest } from './node-last-event-id.js';
 import { LogFollower } from './log-follower.js';
@@ -50,19 +51,6 @@ export function writeErrorResponse(
     'content-length': String(Buffer.byteLength(body)),
   });
   out.end(body);
-}
-
-/** Resolves on `drain`, or when the response closes. */
-function drained(res: ResponseLike): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
 }
 
 /**
