@@ -303,7 +303,10 @@ describe('createRunManager', () => {
   it('deletes a session on a store without delete(), whose logs then last their TTL', async () => {
     const memory = createMemoryEventStore();
     stores.push(memory);
-    const events = { create: memory.create, open: memory.open };
+    const events = {
+      create: (id: string) => memory.create(id),
+      open: (id: string) => memory.open(id),
+    };
     const { manager } = await setup({ events });
     const { sessionId } = await manager.createSession();
     const { runId, log } = await manager.startRun(sessionId, { message: 'hello' });
@@ -317,8 +320,8 @@ describe('createRunManager', () => {
     const memory = createMemoryEventStore();
     stores.push(memory);
     const events = {
-      create: memory.create,
-      open: memory.open,
+      create: (id: string) => memory.create(id),
+      open: (id: string) => memory.open(id),
       delete: () => Promise.reject(new Error('store down')),
     };
     const logger = silentLogger();

@@ -1,6 +1,14 @@
 import { LuaScript } from './lua-script.js';
 
 /**
+ * How long a log deleted while open lasts once it closes (at most
+ * `closedTtlMs`): followers on other instances have this long to read its end.
+ */
+export function deletedLogTtlMs(closedTtlMs: number): number {
+  return Math.min(closedTtlMs, 10_000);
+}
+
+/**
  * Appends one event. KEYS: meta, stream. ARGV: event JSON, timestamp,
  * terminal (0/1), maxEntries, closedTtlMs, idleTtlMs, writer token, retry (0/1),
  * deletedTtlMs (what a deleted log keeps once it closes).

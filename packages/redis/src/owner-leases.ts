@@ -1,5 +1,6 @@
 import { type GatewayEvent, type Logger, errorDetail } from '@claude-gateway/core';
 import type { Redis } from 'ioredis';
+import { deletedLogTtlMs } from './event-scripts.js';
 import type { Keys } from './keys.js';
 import { CHECK_OWNER, RENEW_LEASES } from './owner-scripts.js';
 
@@ -124,6 +125,7 @@ export class OwnerLeases {
           end,
           maxEntries,
           closedTtlMs,
+          deletedLogTtlMs(closedTtlMs),
         ],
       )) as number;
       if (result > 0) settled++;

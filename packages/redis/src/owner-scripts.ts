@@ -29,7 +29,8 @@ return lost
  * Whoever notices a lapsed lease runs this; it acts once, atomically, and
  * only on runs that took a lease (listed in the leases sorted set).
  * ARGV: prefix, run id, now, owner_lost event JSON, internal event JSON,
- * run end JSON (owner_lost), maxEntries, closedTtlMs.
+ * run end JSON (owner_lost), maxEntries, closedTtlMs, deletedTtlMs (for a
+ * log deleted while open).
  *
  * With the lease gone: a run still `running` becomes `failed` with
  * `owner_lost` and releases its session; a log left open gets the terminal
@@ -66,8 +67,10 @@ if redis.call('EXISTS', meta) == 1 and redis.call('HGET', meta, 'closed') ~= '1'
   local seq = redis.call('HINCRBY', meta, 'seq', 1)
   redis.call('XADD', stream, 'MAXLEN', '~', ARGV[7], '0-' .. seq, 't', ARGV[3], 'e', event, 'k', 'owner-check')
   redis.call('HSET', meta, 'closed', '1')
-  redis.call('PEXPIRE', meta, ARGV[8])
-  redis.call('PEXPIRE', stream, ARGV[8])
+  local ttl = ARGV[8]
+  if redis.call('HGET', meta, 'deleted') == '1' then ttl = ARGV[9] end
+  redis.call('PEXPIRE', meta, ttl)
+  redis.call('PEXPIRE', stream, ttl)
   result = result + 2
 end
 return result

@@ -11,7 +11,13 @@ import {
   type RunMeta,
 } from '@claude-gateway/core';
 import type { Redis } from 'ioredis';
-import { APPEND, CREATE_LOG, DELETE_LOG, READ_PAGE } from './event-scripts.js';
+import {
+  APPEND,
+  CREATE_LOG,
+  DELETE_LOG,
+  deletedLogTtlMs,
+  READ_PAGE,
+} from './event-scripts.js';
 import type { Keys } from './keys.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import type { StreamHub } from './stream-hub.js';
@@ -19,11 +25,6 @@ import type { StreamHub } from './stream-hub.js';
 /** Entries fetched per round trip by a reader. */
 const PAGE = 100;
 
-/**
- * How long a log deleted while open lasts once it closes: followers on
- * other instances have this long to read its end.
- */
-const DELETED_TTL_MS = 10_000;
 
 const INTERNAL_END: ErrorPayload = {
   code: 'internal',
@@ -129,7 +130,7 @@ class RedisEventLog implements EventLog {
           this.#ctx.idleTtlMs,
           token,
           attempt > 0 ? 1 : 0,
-          Math.min(this.#ctx.closedTtlMs, DELETED_TTL_MS),
+          deletedLogTtlMs(this.#ctx.closedTtlMs),
         ],
       ),
     )) as [string, (string | number)?, string?];

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStores, type RedisStores } from './create-redis-stores.js';
 import { APPEND } from './event-scripts.js';
 import { createKeys } from './keys.js';
+import { OwnerLeases } from './owner-leases.js';
 import { quietLogger } from './test-instance.js';
 import { skipWithoutRedis, startRedisServer, type TestRedisServer } from './test-redis-server.js';
 
@@ -112,6 +113,33 @@ describe.skipIf(skip)('Redis stores on a real redis-server', () => {
     expect(await admin.pttl(keys.logStream(open.id))).toBeGreaterThan(60_000);
     await open.close();
     for (const key of [keys.logMeta(open.id), keys.logStream(open.id)]) {
+      const ttl = await admin.pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(10_000);
+    }
+  });
+
+  it('ends a deleted open log whose owner died with the same short TTL', async () => {
+    const { made, keys } = stores({ closedTtlMs: 60_000 });
+    const log = await made.events.create(`orphan-${count}`);
+    await log.append({ type: 'text_delta', text: 'x' });
+    await made.events.delete(log.id);
+    // As if its owner had taken a lease and died: no lease key, listed in `leases`.
+    await admin.zadd(keys.leases, 0, log.id);
+    const leases = new OwnerLeases({
+      keys,
+      command: admin,
+      ownerId: 'checker',
+      leaseMs: 1_000,
+      maxEntries: 1_000,
+      closedTtlMs: 60_000,
+      now: Date.now,
+      logger: quietLogger(),
+      onLost: () => undefined,
+    });
+    expect(await leases.check([log.id])).toBe(1);
+    expect(await admin.hget(keys.logMeta(log.id), 'closed')).toBe('1');
+    for (const key of [keys.logMeta(log.id), keys.logStream(log.id)]) {
       const ttl = await admin.pttl(key);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(10_000);
