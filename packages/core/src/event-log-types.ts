@@ -86,9 +86,10 @@ export interface EventStore {
    * manager's `deleteSession` calls it for every run of the session).
    * {@link open} answers `undefined` from then on. A closed log goes at
    * once; an open one stays writable, and readers that already hold it read
-   * on until its end, then it goes (a store may keep it a few seconds more,
-   * for followers on other instances to see the end). An unknown id is not
-   * an error. A store without it keeps logs until their TTL.
+   * on until its end, then it goes. A store shared by instances may keep a
+   * deleted log a few seconds more, unopenable, so that a reader following
+   * it elsewhere still reads its end. An unknown id is not an error. A store
+   * without it keeps logs until their TTL.
    */
   delete?(runId: string): Promise<void>;
 }

@@ -71,18 +71,22 @@ return {1, closed, redis.call('XRANGE', KEYS[2], ARGV[1], '+', 'COUNT', ARGV[2])
 `);
 
 /**
- * Deletes a log. KEYS: meta, stream. A closed log goes at once (answers 1);
- * an open one is marked `deleted` (answers 2): nobody opens it again, its
- * writer goes on, and once it closes it lasts only `deletedTtlMs`. Answers 0
- * for an unknown log.
+ * Deletes a log. KEYS: meta, stream. ARGV: deletedTtlMs. Marks it `deleted`
+ * (nobody opens it again) and answers 1; answers 0 for an unknown log. A
+ * closed log expires within `deletedTtlMs` (never later than it would
+ * have); an open one keeps its writer, and once it closes it lasts only
+ * `deletedTtlMs` (see APPEND). Never an instant DEL: a reader on another
+ * instance that is following the log still gets to read its end.
  */
 export const DELETE_LOG = new LuaScript(`
 local closed = redis.call('HGET', KEYS[1], 'closed')
 if not closed then return 0 end
-if closed == '1' then
-  redis.call('DEL', KEYS[1], KEYS[2])
-  return 1
-end
 redis.call('HSET', KEYS[1], 'deleted', '1')
-return 2
+if closed == '1' then
+  for _, key in ipairs(KEYS) do
+    local left = redis.call('PTTL', key)
+    if left < 0 or left > tonumber(ARGV[1]) then redis.call('PEXPIRE', key, ARGV[1]) end
+  end
+end
+return 1
 `);

@@ -270,7 +270,11 @@ export function createRedisEventStore(
     async delete(runId) {
       if (typeof runId !== 'string' || runId.length === 0) return;
       await withRetry(`delete log ${runId}`, policy(), () =>
-        DELETE_LOG.run(ctx.command, [ctx.keys.logMeta(runId), ctx.keys.logStream(runId)], []),
+        DELETE_LOG.run(
+          ctx.command,
+          [ctx.keys.logMeta(runId), ctx.keys.logStream(runId)],
+          [deletedLogTtlMs(ctx.closedTtlMs)],
+        ),
       );
     },
   };

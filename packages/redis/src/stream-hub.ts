@@ -175,10 +175,28 @@ export class StreamHub {
       return;
     }
     this.#lastCheck = Date.now();
+    const runIds = [...this.#waiters.keys()];
     try {
-      await this.#options.check([...this.#waiters.keys()]);
+      await this.#options.check(runIds);
+      await this.#wakeVanished(runIds);
     } catch {
       // the periodic sweep will try again
     }
+  }
+
+  /**
+   * Wakes the readers of runs whose log is gone (expired, or deleted and
+   * expired): the XREAD would wait on such a stream for ever; woken, a
+   * reader finds the log gone and ends.
+   */
+  async #wakeVanished(runIds: string[]): Promise<void> {
+    const { command, keys } = this.#options;
+    const pipeline = command.pipeline();
+    for (const runId of runIds) pipeline.exists(keys.logMeta(runId));
+    const replies = (await pipeline.exec()) ?? [];
+    replies.forEach(([error, exists], i) => {
+      if (error || exists !== 0) return;
+      for (const waiter of [...(this.#waiters.get(runIds[i]!) ?? [])]) waiter.wake();
+    });
   }
 }

@@ -348,6 +348,18 @@ export function describeEventStoreContract(name: string, setup: EventStoreContra
         await peer.delete!(log.id);
       });
 
+      it('lets a follower on another handle read the end of a log closed and deleted at once', async () => {
+        const log = await store.create(uniqueId());
+        await log.append(text('a'));
+        const reader = collect(await reopen(log.id));
+        await log.close();
+        await store.delete!(log.id);
+        expect((await reader).map((e) => e.event)).toEqual([
+          text('a'),
+          { type: 'error', code: 'internal', message: 'run ended without a terminal event' },
+        ]);
+      });
+
       it('leaves an open log to its writer and readers until its end, and nobody opens it again', async () => {
         const log = await store.create(uniqueId());
         await log.append(text('a'));
