@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GatewayError } from './errors.js';
 import {
@@ -156,6 +158,29 @@ describe('createMemoryEventStore', () => {
     store.dispose();
     expect(vi.getTimerCount()).toBe(0);
     forever.dispose();
+  });
+
+  it('holds on to nothing of a deleted log: a closed one at once, an open one once it closes', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const store = createMemoryEventStore();
+    const refs = await (async () => {
+      const closed = await store.create('closed');
+      await closed.append({ type: 'text_delta', text: 'x'.repeat(1000) });
+      await closed.close();
+      const open = await store.create('open');
+      await open.append({ type: 'text_delta', text: 'y'.repeat(1000) });
+      await store.delete('closed');
+      await store.delete('open');
+      await open.close(); // its writer ends it after the delete
+      return [new WeakRef(closed), new WeakRef(open)];
+    })();
+    // A WeakRef keeps its target until the current job is over.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(refs.map((ref) => ref.deref())).toEqual([undefined, undefined]);
+    expect(store.size).toBe(0);
+    store.dispose();
   });
 
   it('documents its defaults', () => {

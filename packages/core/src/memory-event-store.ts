@@ -41,6 +41,12 @@ export interface MemoryEventStoreOptions {
   now?: () => number;
 }
 
+/** A closed log waiting for its eviction. */
+interface QueueItem {
+  log: EventLog | undefined;
+  expiresAt: number;
+}
+
 /** The memory store's extras beyond {@link EventStore}. */
 export interface MemoryEventStore extends EventStore {
   create(runId: string, meta?: RunMeta): Promise<MemoryEventLog>;
@@ -88,7 +94,9 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
   // Closed logs in the order they closed; since the clock only moves forward,
   // the head is always the next to expire, so a sweep never scans the rest.
   // A deleted log's item keeps only its time (`log` undefined).
-  const closedQueue: { log: EventLog | undefined; expiresAt: number }[] = [];
+  const closedQueue: QueueItem[] = [];
+  // Each held closed log's item, for delete().
+  const queued = new WeakMap<EventLog, QueueItem>();
   let queueHead = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -149,22 +157,14 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
     timer.unref?.();
   };
 
-  const forgetClosed = (log: EventLog): void => {
-    for (let i = queueHead; i < closedQueue.length; i++) {
-      const item = closedQueue[i]!;
-      if (item.log === log) {
-        item.log = undefined;
-        return;
-      }
-    }
-  };
-
   const onClose = (log: EventLog): void => {
     open.delete(log as MemoryEventLog);
     stopIdleTimerIfDone();
     // A deleted log is nobody's once its writer and readers let go.
     if (logs.get(log.id) !== log) return;
-    closedQueue.push({ log, expiresAt: now() + closedTtlMs });
+    const item: QueueItem = { log, expiresAt: now() + closedTtlMs };
+    closedQueue.push(item);
+    queued.set(log, item);
     schedule();
   };
 
@@ -197,7 +197,8 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
         // Closed: its entries go now, not when its eviction comes due. Open:
         // it stays its writer's and its readers' until it closes (onClose
         // then keeps nothing).
-        if (log.closed) forgetClosed(log);
+        const item = queued.get(log);
+        if (item) item.log = undefined;
       }
       return Promise.resolve();
     },

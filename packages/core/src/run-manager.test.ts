@@ -300,6 +300,35 @@ describe('createRunManager', () => {
     expect(events.size).toBe(1);
   });
 
+  it('deletes the log of a run that was starting while its session was deleted, once it has ended', async () => {
+    const sessions = createMemorySessionStore();
+    let historyAsked: () => void = () => undefined;
+    const asked = new Promise<void>((resolve) => (historyAsked = resolve));
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const gated = {
+      ...sessions,
+      // The start pauses after beginRun, before its log exists.
+      getHistory: async (sessionId: string) => {
+        historyAsked();
+        await released;
+        return sessions.getHistory(sessionId);
+      },
+    };
+    const { manager, events } = await setup({ sessions: gated });
+    const { sessionId } = await manager.createSession();
+    const starting = manager.startRun(sessionId, { message: 'hello' });
+    await asked;
+    expect(await manager.deleteSession(sessionId)).toBe(true);
+    release();
+    const { runId, log } = await starting;
+    await readAll(log);
+    await manager.close(); // every run's end, and what follows it, is done
+    expect(await manager.getRun(runId)).toBeUndefined();
+    expect(await events.open(runId)).toBeUndefined();
+    expect(events.size).toBe(0);
+  });
+
   it('deletes a session on a store without delete(), whose logs then last their TTL', async () => {
     const memory = createMemoryEventStore();
     stores.push(memory);

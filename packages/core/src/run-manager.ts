@@ -139,11 +139,23 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     const results = await Promise.allSettled(runIds.map((runId) => events.delete!(runId)));
     results.forEach((result, i) => {
       if (result.status === 'fulfilled') return;
-      logger.warn('claude-gateway: could not delete the event log of a deleted session', {
-        runId: runIds[i],
-        error: errorDetail(result.reason),
-      });
+      warnLogKept(runIds[i]!, result.reason);
     });
+  };
+  const warnLogKept = (runId: string, error: unknown): void =>
+    logger.warn('claude-gateway: could not delete the event log of a deleted session', {
+      runId,
+      error: errorDetail(error),
+    });
+  // A run whose session was deleted while it started (its log did not exist
+  // yet when deleteSession looked) or ran: its log goes once it has ended.
+  const deleteLogIfOrphaned = async (runId: string): Promise<void> => {
+    if (!events.delete) return;
+    try {
+      if (!(await store.getRun(runId))) await events.delete(runId);
+    } catch (error) {
+      warnLogKept(runId, error);
+    }
   };
 
   const isExpired = (lastActiveAt: number, activeRunId: string | undefined): boolean =>
@@ -280,7 +292,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         message,
         input.system ?? options.system,
         controller,
-      ).finally(() => {
+      ).finally(async () => {
         active.delete(runId);
         counted.delete(runId);
         stop().catch((error: unknown) =>
@@ -289,6 +301,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
             error: errorDetail(error),
           }),
         );
+        await deleteLogIfOrphaned(runId);
       });
       active.set(runId, { controller, done });
       counted.add(runId);
@@ -388,9 +401,20 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       if (session.activeRunId !== undefined) await manager.cancel(session.activeRunId);
       // The runs' logs hold the conversation too: they go with the session
       // (on a store that can delete; otherwise at the end of their TTL).
-      const runs = events.delete ? await store.listRuns(sessionId) : [];
+      let runIds: string[] = [];
+      if (events.delete) {
+        try {
+          runIds = (await store.listRuns(sessionId)).map((run) => run.runId);
+        } catch (error) {
+          // The session goes anyway; its runs' logs then end at their TTL.
+          logger.warn("claude-gateway: could not list a deleted session's runs", {
+            sessionId,
+            error: errorDetail(error),
+          });
+        }
+      }
       const deleted = await store.deleteSession(sessionId);
-      if (deleted && runs.length > 0) await deleteLogs(runs.map((run) => run.runId));
+      if (deleted && runIds.length > 0) await deleteLogs(runIds);
       return deleted;
     },
 

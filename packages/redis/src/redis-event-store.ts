@@ -11,20 +11,13 @@ import {
   type RunMeta,
 } from '@claude-gateway/core';
 import type { Redis } from 'ioredis';
-import {
-  APPEND,
-  CREATE_LOG,
-  DELETE_LOG,
-  deletedLogTtlMs,
-  READ_PAGE,
-} from './event-scripts.js';
+import { APPEND, CREATE_LOG, DELETE_LOG, deletedLogTtlMs, READ_PAGE } from './event-scripts.js';
 import type { Keys } from './keys.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import type { StreamHub } from './stream-hub.js';
 
 /** Entries fetched per round trip by a reader. */
 const PAGE = 100;
-
 
 const INTERNAL_END: ErrorPayload = {
   code: 'internal',

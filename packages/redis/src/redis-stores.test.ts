@@ -159,11 +159,12 @@ describe.skipIf(skip)('Redis stores on a real redis-server', () => {
       for await (const entry of log.read()) seen.push(entry.seq);
     })();
     // Parked: this store set's reader connection is blocked in XREAD on the log.
-    const parked = async (): Promise<boolean> =>
-      (await admin.client('LIST'))
-        .toString()
+    const parked = async (): Promise<boolean> => {
+      const list = (await admin.client('LIST')) as string;
+      return list
         .split('\n')
         .some((line) => line.includes('name=claude-gateway:reader') && line.includes('cmd=xread'));
+    };
     while (!(await parked())) await new Promise((resolve) => setTimeout(resolve, 10));
     // Gone as an expired key goes, with no entry landing.
     await admin.del(keys.logMeta(log.id), keys.logStream(log.id));
