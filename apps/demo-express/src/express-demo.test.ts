@@ -1,7 +1,7 @@
 import type { DemoConfig, RunningDemo } from '@claude-gateway/demo-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 // The same API walk the Hono app's test runs (a test-only file of demo-server).
-import { runDemoScenario } from '../../demo-server/src/demo-scenario.js';
+import { expectForeignHostRefused, runDemoScenario } from '../../demo-server/src/demo-scenario.js';
 import { startExpressDemo } from './express-demo.js';
 
 const quiet: NonNullable<DemoConfig['logger']> = { warn() {}, error() {} };
@@ -15,6 +15,10 @@ describe('the demo on Express', () => {
 
   test('gated write approved over the API, file in the sandbox and /demo/files, MCP echo', async () => {
     await runDemoScenario(app.url, app.demo);
+  });
+
+  test('refuses a foreign Host (DNS rebinding) on the page, /demo and the API', async () => {
+    await expectForeignHostRefused(app.url);
   });
 
   test('serves the same page folder as the Hono app', async () => {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import {
   createDemo,
   demoRoutes,
+  foreignHostError,
   resolveConfig,
   serveDemo,
   type Demo,
@@ -20,6 +21,12 @@ import express, { type Express } from 'express';
 export function createExpressDemoApp(demo: Demo): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Before anything: a foreign `Host` (DNS rebinding) reaches nothing.
+  app.use((req, res, next) => {
+    const refused = foreignHostError(req.headers.host, demo.allowedHosts);
+    if (refused) res.status(403).json(refused);
+    else next();
+  });
   app.use(gatewayRouter(demo.handler));
   app.use(
     express.static(demo.pageDir, {

@@ -25,6 +25,13 @@ export interface DemoConfig {
   demoDelayMs: number;
   /** Other origins allowed to call `/api` from a browser (the page itself is same-origin). @default [] */
   allowedOrigins?: string[];
+  /**
+   * Host names the demo answers besides `localhost` and IP addresses; a
+   * request with any other `Host` gets 403 `forbidden_origin`, so a page
+   * that rebinds its own DNS name to this machine cannot drive the demo.
+   * @default []
+   */
+  allowedHosts?: string[];
   /** Runs allowed at once in the whole process (`too_many_runs` beyond). @default 20 */
   maxActiveRuns: number;
   /**
@@ -195,10 +202,13 @@ export function loadConfig(
   }
   // pnpm runs scripts in the package's folder; INIT_CWD is where the person typed `pnpm demo`.
   const projectDir = envString(env, 'INIT_CWD') ?? process.cwd();
-  const allowedOrigins = envString(env, 'ALLOWED_ORIGINS')
-    ?.split(',')
-    .map((origin) => origin.trim())
-    .filter((origin) => origin !== '');
+  const list = (name: string): string[] | undefined =>
+    envString(env, name)
+      ?.split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  const allowedOrigins = list('ALLOWED_ORIGINS');
+  const allowedHosts = list('ALLOWED_HOSTS');
   return resolveConfig({
     port: envInteger(env, 'PORT', DEMO_DEFAULTS.port, { min: 0, max: 65_535 }),
     host: envString(env, 'HOST') ?? DEMO_DEFAULTS.host,
@@ -211,6 +221,7 @@ export function loadConfig(
       max: 10_000,
     }),
     allowedOrigins,
+    allowedHosts,
     maxActiveRuns: envInteger(env, 'MAX_ACTIVE_RUNS', DEMO_DEFAULTS.maxActiveRuns, {
       min: 1,
       max: 100_000,

@@ -2,6 +2,7 @@
 // demo that both apps' tests run: info, a gated write approved over HTTP, the
 // file on disk and in /demo/files, and an MCP tool call.
 import { readFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import type { ToolApprovalRequestEvent } from '@claude-gateway/core';
 import { expect } from 'vitest';
@@ -94,4 +95,43 @@ export async function runDemoScenario(url: string, demo: Demo): Promise<void> {
     { headers: { authorization: `Bearer ${session.token}` } },
   );
   expect(sessionJson.runs.map((r) => r.run_id)).toEqual([writeRun, echoRun]);
+}
+
+/** Sends `method path` to `url` addressed to another host name; resolves with status and body. */
+function requestAs(
+  url: string,
+  host: string,
+  method: string,
+  path: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${url}${path}`, { method, headers: { host } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/**
+ * Checks that a demo app listening on `url` refuses a foreign `Host` (a DNS
+ * rebinding page) on the page, `/demo/*` and the API alike, and answers its
+ * own loopback name.
+ */
+export async function expectForeignHostRefused(url: string): Promise<void> {
+  const port = new URL(url).port;
+  for (const [method, path] of [
+    ['GET', '/'],
+    ['GET', '/demo/files'],
+    ['POST', '/api/sessions'],
+  ] as const) {
+    const refused = await requestAs(url, `evil.example:${port}`, method, path);
+    expect(refused.status, `${method} ${path}`).toBe(403);
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'forbidden_origin' } });
+  }
+  const own = await requestAs(url, `localhost:${port}`, 'GET', '/demo/files');
+  expect(own.status).toBe(200);
 }

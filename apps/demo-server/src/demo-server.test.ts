@@ -4,7 +4,7 @@ import type { Logger } from '@claude-gateway/core';
 import { startMockAnthropic, textTurn } from '@claude-gateway/testing';
 import { resolveConfig } from './config.js';
 import { createDemo } from './demo.js';
-import { runDemoScenario } from './demo-scenario.js';
+import { expectForeignHostRefused, runDemoScenario } from './demo-scenario.js';
 import { startDemoServer, type RunningDemo } from './demo-server.js';
 
 /** True while a process with this pid exists and is not a zombie. */
@@ -57,6 +57,10 @@ describe('the demo on Hono', () => {
       expect(response.status).toBe(404);
       expect(await response.json()).toMatchObject({ error: { code: 'not_found' } });
     }
+  });
+
+  test('refuses a foreign Host (DNS rebinding) on the page, /demo and the API', async () => {
+    await expectForeignHostRefused(app.url);
   });
 
   test('/demo routes: unknown path 404, other methods 405, API errors in the wire shape', async () => {

@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import { resolveConfig, type DemoConfig } from './config.js';
 import { createDemo, type Demo } from './demo.js';
 import { demoRoutes } from './demo-routes.js';
+import { foreignHostError } from './host-check.js';
 import { displayUrl, listen, stopAccepting } from './listen.js';
 import { servePage } from './page-files.js';
 
@@ -60,6 +61,12 @@ export async function serveDemo(
 /** The demo as a Hono app: the gateway API at `/api`, `/demo/*`, and the page. */
 export function createDemoApp(demo: Demo): Hono {
   const app = new Hono();
+  // Before anything: a foreign `Host` (DNS rebinding) reaches nothing.
+  app.use('*', async (c, next) => {
+    const refused = foreignHostError(c.req.header('host'), demo.allowedHosts);
+    if (refused) return c.json(refused, 403);
+    await next();
+  });
   app.route('/', gatewayApp(demo.handler));
   const page = servePage(demo.pageDir);
   const routes = demoRoutes(demo);

@@ -71,6 +71,8 @@ export interface Demo {
   handler: GatewayHandler;
   /** Folder of the built page (`index.html`, `app.js`, `app.css`). */
   pageDir: string;
+  /** Host names answered besides `localhost` and IP addresses (see `foreignHostError`). */
+  allowedHosts: readonly string[];
   /** What `/demo/info` shows. */
   info(): DemoInfo;
   /** The folder `write_file` writes into. */
@@ -266,6 +268,7 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
     return {
       handler,
       pageDir: PAGE_DIR,
+      allowedHosts: config.allowedHosts ?? [],
       sandbox,
       runs,
       approvals,

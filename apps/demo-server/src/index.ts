@@ -28,6 +28,7 @@ export {
   type DemoMcpOptions,
 } from './demo-mcp.js';
 export { displayUrl, listen, stopAccepting } from './listen.js';
+export { foreignHostError, isAllowedHost, type ForeignHostError } from './host-check.js';
 export { CONTENT_TYPES, servePage } from './page-files.js';
 export { describeMcp, runDemoMain, SHUTDOWN_SIGNALS, type RunDemoMainOptions } from './run-main.js';
 export {

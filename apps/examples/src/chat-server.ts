@@ -97,10 +97,17 @@ export async function startChatServer(options: ChatServerOptions = {}) {
 export type ChatServer = Awaited<ReturnType<typeof startChatServer>>;
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { url, close } = await startChatServer({
-    port: Number(process.env.PORT ?? 3000),
-    demoDelayMs: 30,
-  });
+  const port = Number(process.env.PORT ?? 3000);
+  const { url, close } = await startChatServer({ port, demoDelayMs: 30 }).catch(
+    (error: NodeJS.ErrnoException) => {
+      console.error(
+        error.code === 'EADDRINUSE'
+          ? `could not start: 127.0.0.1:${port} is already in use (set PORT to another port)`
+          : `could not start: ${error.message}`,
+      );
+      process.exit(1);
+    },
+  );
   console.log(`chat server on ${url}/api${process.env.ANTHROPIC_API_KEY ? '' : ' (offline demo model)'}
   S=$(curl -s -X POST ${url}/api/sessions)       # { session_id, token }
   SID=$(echo "$S" | jq -r .session_id); TOKEN=$(echo "$S" | jq -r .token)
