@@ -49,6 +49,29 @@ describe('CallControl and CallClock', () => {
     expect(b.expired).toBe('no answer or progress within 100 ms');
   });
 
+  it('is the request signal the SDK listens on: listeners once, removable, throwIfAborted', () => {
+    const call = start(new CallClock(), 100, 10_000);
+    const signal = call.requestSignal;
+    const heard: string[] = [];
+    const kept = (event: object) => heard.push(`kept:${(event as { type: string }).type}`);
+    const removed = () => heard.push('removed');
+    signal.addEventListener('abort', kept);
+    signal.addEventListener('abort', removed);
+    signal.addEventListener('other' as 'abort', removed);
+    signal.removeEventListener('abort', removed);
+    expect(() => signal.throwIfAborted()).not.toThrow();
+    const reason = new Error('stop');
+    call.abort(reason);
+    call.abort(new Error('again'));
+    expect(heard).toEqual(['kept:abort']);
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBe(reason);
+    expect(() => signal.throwIfAborted()).toThrow(reason);
+    expect(call.signal.aborted).toBe(true); // the real one, made late, agrees
+    expect(call.signal.reason).toBe(reason);
+    call.dispose();
+  });
+
   it('ends a call that keeps reporting progress at its total limit', () => {
     const clock = new CallClock();
     const call = start(clock, 100, 250);

@@ -4,46 +4,6 @@ import type { InflightCall } from './client-features.js';
 // setTimeout fires at once for delays past 2^31 - 1 ms.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/**
- * @internal The abort signal of one request, as the MCP SDK's `request()`
- * uses it (`aborted`, `reason`, `throwIfAborted`, an `abort` listener): a
- * plain object, because a real `AbortController` costs about 3 µs to make,
- * several percent of a whole call on a local server. Handed to the SDK as an
- * `AbortSignal`; anything else that needs the call's signal gets a real one
- * ({@link CallControl.signal}).
- */
-class RequestSignal {
-  aborted = false;
-  reason: unknown = undefined;
-  #listeners: AbortListener[] = [];
-
-  throwIfAborted(): void {
-    if (this.aborted) throw this.reason;
-  }
-
-  addEventListener(type: string, listener: AbortListener | null): void {
-    if (type === 'abort' && listener && !this.aborted) this.#listeners.push(listener);
-  }
-
-  removeEventListener(type: string, listener: AbortListener | null): void {
-    const at = type === 'abort' && listener ? this.#listeners.indexOf(listener) : -1;
-    if (at !== -1) this.#listeners.splice(at, 1);
-  }
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    const listeners = this.#listeners;
-    this.#listeners = [];
-    const event = { type: 'abort', target: this };
-    for (const listener of listeners) {
-      if (typeof listener === 'function') listener(event);
-      else listener.handleEvent(event);
-    }
-  }
-}
-
 type AbortListener = ((event: object) => void) | { handleEvent(event: object): void };
 
 /**
@@ -53,26 +13,39 @@ type AbortListener = ((event: object) => void) | { handleEvent(event: object): v
  * client itself holds the call up (a person answering an elicitation, a
  * sampling request): that time is not the server's. A {@link CallClock}
  * watches the limits of every call of a connection with one timer.
+ *
+ * The call is itself the signal handed to the MCP SDK's `request()`
+ * ({@link requestSignal}): the SDK uses only `aborted`, `reason`,
+ * `throwIfAborted` and an `abort` listener. One plain object per call, not
+ * an `AbortController` (slow to make) nor a second object: on a local
+ * server every object and function a call touches shows in its cost.
+ * Anything else that needs the call's signal gets a real one
+ * ({@link signal}).
  */
 export class CallControl implements InflightCall {
   readonly context: NonNullable<ToolSourceCallOptions['context']> | undefined;
   /** The `progressToken` of the call's request; its progress notifications reach {@link progress}. */
   readonly progressToken: number;
   /** Why the call timed out, once it has. */
-  expired: string | undefined;
-  readonly #request = new RequestSignal();
+  expired: string | undefined = undefined;
+  /** Whether the call was ended (caller, close, time limit). */
+  aborted = false;
+  /** Why, once {@link aborted}. */
+  reason: unknown = undefined;
+  /** The SDK's `abort` listeners, if any. */
+  private listeners: AbortListener[] | undefined = undefined;
   /** A real signal for server requests (elicitation), made when first asked for. */
-  #controller: AbortController | undefined;
-  readonly #callerSignal: AbortSignal | undefined;
-  readonly #onCallerAbort: (() => void) | undefined;
-  readonly #clock: CallClock;
-  readonly #idleMs: number;
-  readonly #totalMs: number;
-  #pauses = 0;
-  #disposed = false;
-  #usedMs = 0;
-  #runningSince: number;
-  #lastLife: number;
+  private controller: AbortController | undefined = undefined;
+  private readonly callerSignal: AbortSignal | undefined;
+  private readonly onCallerAbort: (() => void) | undefined;
+  private readonly clock: CallClock;
+  private readonly idleMs: number;
+  private readonly totalMs: number;
+  private pauses = 0;
+  private disposed = false;
+  private usedMs = 0;
+  private runningSince: number;
+  private lastLife: number;
 
   constructor(
     clock: CallClock,
@@ -82,93 +55,113 @@ export class CallControl implements InflightCall {
     context: NonNullable<ToolSourceCallOptions['context']> | undefined,
   ) {
     this.context = context;
-    this.#clock = clock;
-    this.#idleMs = idleMs;
-    this.#totalMs = totalMs;
-    this.#callerSignal = callerSignal;
+    this.clock = clock;
+    this.idleMs = idleMs;
+    this.totalMs = totalMs;
+    this.callerSignal = callerSignal;
     if (callerSignal) {
-      this.#onCallerAbort = () => this.abort(callerSignal.reason);
-      callerSignal.addEventListener('abort', this.#onCallerAbort, { once: true });
+      this.onCallerAbort = () => this.abort(callerSignal.reason);
+      callerSignal.addEventListener('abort', this.onCallerAbort, { once: true });
     }
     const now = performance.now();
-    this.#runningSince = now;
-    this.#lastLife = now;
+    this.runningSince = now;
+    this.lastLife = now;
     this.progressToken = clock.add(this, now);
   }
 
   /** Aborts when the call must end. */
   get signal(): AbortSignal {
-    if (!this.#controller) {
+    if (!this.controller) {
       const controller = new AbortController();
-      this.#controller = controller;
-      if (this.#request.aborted) controller.abort(this.#request.reason);
+      this.controller = controller;
+      if (this.aborted) controller.abort(this.reason);
     }
-    return this.#controller.signal;
+    return this.controller.signal;
   }
 
-  /** The signal handed to the SDK's request (see {@link RequestSignal}). */
+  /** The signal handed to the SDK's request: this call itself. */
   get requestSignal(): AbortSignal {
-    return this.#request as unknown as AbortSignal;
+    return this as unknown as AbortSignal;
   }
 
-  /** Whether the call was ended (caller, close, time limit). */
-  get aborted(): boolean {
-    return this.#request.aborted;
+  /** Part of the request signal: throws the reason once aborted. */
+  throwIfAborted(): void {
+    if (this.aborted) throw this.reason;
+  }
+
+  /** Part of the request signal: `abort` listeners only. */
+  addEventListener(type: string, listener: AbortListener | null): void {
+    if (type !== 'abort' || !listener || this.aborted) return;
+    (this.listeners ??= []).push(listener);
+  }
+
+  /** Part of the request signal. */
+  removeEventListener(type: string, listener: AbortListener | null): void {
+    const listeners = this.listeners;
+    const at = type === 'abort' && listener && listeners ? listeners.indexOf(listener) : -1;
+    if (at !== -1) listeners!.splice(at, 1);
   }
 
   /** Ends the call: the caller aborted, the connection is closing, or a limit ran out. */
   abort(reason: unknown): void {
-    if (this.#request.aborted) return;
-    this.#request.abort(reason);
-    this.#controller?.abort(reason);
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (listeners) {
+      const event = { type: 'abort', target: this };
+      for (const listener of listeners) {
+        if (typeof listener === 'function') listener(event);
+        else listener.handleEvent(event);
+      }
+    }
+    this.controller?.abort(reason);
   }
 
   /** A progress notification: the idle limit starts over (no timer is touched). */
   progress(): void {
-    if (this.#pauses === 0) this.#lastLife = performance.now();
+    if (this.pauses === 0) this.lastLife = performance.now();
   }
 
   /** Stops both clocks until the matching {@link resume}. */
   pause(): void {
-    if (this.#pauses++ === 0) this.#usedMs += performance.now() - this.#runningSince;
+    if (this.pauses++ === 0) this.usedMs += performance.now() - this.runningSince;
   }
 
   resume(): void {
-    if (this.#pauses === 0) return;
-    if (--this.#pauses > 0) return;
+    if (this.pauses === 0) return;
+    if (--this.pauses > 0) return;
     const now = performance.now();
-    this.#runningSince = now;
-    this.#lastLife = now;
-    if (!this.#disposed) this.#clock.wake(this, now);
+    this.runningSince = now;
+    this.lastLife = now;
+    if (!this.disposed) this.clock.wake(this, now);
   }
 
   /** The call is over: the clock forgets it, the listener on the caller's signal goes. */
   dispose(): void {
-    this.#disposed = true;
-    this.#clock.delete(this);
-    if (this.#onCallerAbort) this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort);
+    this.disposed = true;
+    this.clock.delete(this);
+    if (this.onCallerAbort) this.callerSignal?.removeEventListener('abort', this.onCallerAbort);
   }
 
   /** When a limit runs out (`Infinity` while paused). */
   deadline(): number {
-    if (this.#pauses > 0) return Infinity;
-    return Math.min(
-      this.#lastLife + this.#idleMs,
-      this.#runningSince + this.#totalMs - this.#usedMs,
-    );
+    if (this.pauses > 0) return Infinity;
+    return Math.min(this.lastLife + this.idleMs, this.runningSince + this.totalMs - this.usedMs);
   }
 
   /** Ends the call when a limit ran out by `now`; returns whether it did. */
   expireBy(now: number): boolean {
     if (this.expired !== undefined) return true;
-    if (this.#pauses > 0) return false;
-    const idleLeft = this.#lastLife + this.#idleMs - now;
-    const totalLeft = this.#totalMs - this.#usedMs - (now - this.#runningSince);
+    if (this.pauses > 0) return false;
+    const idleLeft = this.lastLife + this.idleMs - now;
+    const totalLeft = this.totalMs - this.usedMs - (now - this.runningSince);
     if (idleLeft > 0 && totalLeft > 0) return false;
     this.expired =
       idleLeft <= totalLeft
-        ? `no answer or progress within ${this.#idleMs} ms`
-        : `it ran over ${this.#totalMs} ms in all`;
+        ? `no answer or progress within ${this.idleMs} ms`
+        : `it ran over ${this.totalMs} ms in all`;
     this.abort(new Error(this.expired));
     return true;
   }
