@@ -60,6 +60,7 @@ export {
 export {
   createMemoryEventStore,
   DEFAULT_CLOSED_TTL_MS,
+  DEFAULT_MAX_CLOSED_LOGS,
   DEFAULT_OPEN_IDLE_TTL_MS,
   IDLE_CLOSE_MESSAGE,
   type MemoryEventStore,

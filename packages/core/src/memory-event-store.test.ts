@@ -5,6 +5,7 @@ import { GatewayError } from './errors.js';
 import {
   createMemoryEventStore,
   DEFAULT_CLOSED_TTL_MS,
+  DEFAULT_MAX_CLOSED_LOGS,
   DEFAULT_OPEN_IDLE_TTL_MS,
   IDLE_CLOSE_MESSAGE,
 } from './memory-event-store.js';
@@ -183,10 +184,36 @@ describe('createMemoryEventStore', () => {
     store.dispose();
   });
 
+  it('holds at most maxClosedLogs closed logs, evicting the oldest first; open logs never count', async () => {
+    const store = createMemoryEventStore({ maxClosedLogs: 2, closedTtlMs: 3_600_000 });
+    const open = await store.create('open');
+    const ids = ['a', 'b', 'c', 'd'];
+    for (const id of ids) await (await store.create(id)).close();
+    expect(await store.open('a')).toBeUndefined();
+    expect(await store.open('b')).toBeUndefined();
+    expect((await store.open('c'))?.closed).toBe(true);
+    expect((await store.open('d'))?.closed).toBe(true);
+    expect(await store.open('open')).toBe(open);
+    // A deleted closed log frees its place: the next one to close evicts nobody.
+    await store.delete('c');
+    await (await store.create('e')).close();
+    expect((await store.open('d'))?.closed).toBe(true);
+    expect((await store.open('e'))?.closed).toBe(true);
+    await (await store.create('f')).close();
+    expect(await store.open('d')).toBeUndefined();
+    expect(store.size).toBe(3); // open, e, f
+    store.dispose();
+  });
+
   it('documents its defaults', () => {
     expect(DEFAULT_CLOSED_TTL_MS).toBe(600_000);
     expect(DEFAULT_OPEN_IDLE_TTL_MS).toBe(3_600_000);
+    expect(DEFAULT_MAX_CLOSED_LOGS).toBe(10_000);
     expect(() => createMemoryEventStore({ closedTtlMs: -1 })).toThrow(GatewayError);
     expect(() => createMemoryEventStore({ openIdleTtlMs: 0 })).toThrow(GatewayError);
+    for (const maxClosedLogs of [0, 1.5, Number.NaN]) {
+      expect(() => createMemoryEventStore({ maxClosedLogs })).toThrow(GatewayError);
+    }
+    createMemoryEventStore({ maxClosedLogs: Infinity }).dispose();
   });
 });

@@ -8,6 +8,9 @@ export const DEFAULT_CLOSED_TTL_MS = 10 * 60_000;
 /** Default of `openIdleTtlMs`: how long an open log may go without an event. */
 export const DEFAULT_OPEN_IDLE_TTL_MS = 60 * 60_000;
 
+/** Default of `maxClosedLogs`: closed logs held at most (the oldest go first). */
+export const DEFAULT_MAX_CLOSED_LOGS = 10_000;
+
 /** Message of the `error` event a store writes when it closes an idle open log. */
 export const IDLE_CLOSE_MESSAGE = 'no event for too long and no writer ended the log';
 
@@ -25,6 +28,13 @@ export interface MemoryEventStoreOptions {
    * @default 600_000 (10 minutes)
    */
   closedTtlMs?: number;
+  /**
+   * Closed logs held at most: beyond it the oldest closed log is evicted at
+   * once, before its `closedTtlMs` is up, so a long TTL on a busy server
+   * cannot hold every run of the day in memory. Open logs never count.
+   * @default 10_000
+   */
+  maxClosedLogs?: number;
   /**
    * How long an open log may go without an append before the store closes
    * it with `error { code: 'internal' }` (then it is evicted `closedTtlMs`
@@ -82,6 +92,16 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
   if (!Number.isFinite(closedTtlMs) || closedTtlMs < 0) {
     throw new GatewayError('invalid_options', 'closedTtlMs must be a non-negative number');
   }
+  const maxClosedLogs = options.maxClosedLogs ?? DEFAULT_MAX_CLOSED_LOGS;
+  if (
+    !(maxClosedLogs >= 1) ||
+    (Number.isFinite(maxClosedLogs) && !Number.isInteger(maxClosedLogs))
+  ) {
+    throw new GatewayError(
+      'invalid_options',
+      'maxClosedLogs must be an integer >= 1 (or Infinity)',
+    );
+  }
   const openIdleTtlMs = options.openIdleTtlMs ?? DEFAULT_OPEN_IDLE_TTL_MS;
   if (!(openIdleTtlMs > 0)) {
     throw new GatewayError('invalid_options', 'openIdleTtlMs must be > 0 (Infinity for none)');
@@ -98,6 +118,8 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
   // Each held closed log's item, for delete().
   const queued = new WeakMap<EventLog, QueueItem>();
   let queueHead = 0;
+  // Items whose log is still held (not deleted, not replaced).
+  let closedHeld = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const closeIdle = (): void => {
@@ -131,18 +153,25 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
     }
   };
 
-  const sweep = (): void => {
-    const t = now();
-    while (queueHead < closedQueue.length) {
-      const item = closedQueue[queueHead]!;
-      if (item.expiresAt > t) break;
-      if (item.log && logs.get(item.log.id) === item.log) logs.delete(item.log.id);
-      queueHead++;
-    }
+  /** Takes the head item off the queue, evicting its log if still held. */
+  const evictHead = (): void => {
+    const item = closedQueue[queueHead++]!;
+    if (!item.log) return;
+    closedHeld -= 1;
+    if (logs.get(item.log.id) === item.log) logs.delete(item.log.id);
+  };
+
+  const compact = (): void => {
     if (queueHead > 1024 && queueHead * 2 > closedQueue.length) {
       closedQueue.splice(0, queueHead);
       queueHead = 0;
     }
+  };
+
+  const sweep = (): void => {
+    const t = now();
+    while (queueHead < closedQueue.length && closedQueue[queueHead]!.expiresAt <= t) evictHead();
+    compact();
     schedule();
   };
 
@@ -165,6 +194,9 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
     const item: QueueItem = { log, expiresAt: now() + closedTtlMs };
     closedQueue.push(item);
     queued.set(log, item);
+    closedHeld += 1;
+    while (closedHeld > maxClosedLogs) evictHead();
+    compact();
     schedule();
   };
 
@@ -198,7 +230,10 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
         // it stays its writer's and its readers' until it closes (onClose
         // then keeps nothing).
         const item = queued.get(log);
-        if (item) item.log = undefined;
+        if (item?.log) {
+          item.log = undefined;
+          closedHeld -= 1;
+        }
       }
       return Promise.resolve();
     },
@@ -217,6 +252,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
       logs.clear();
       closedQueue.length = 0;
       queueHead = 0;
+      closedHeld = 0;
     },
   };
 }
