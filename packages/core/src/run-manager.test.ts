@@ -6,7 +6,7 @@ import {
   type MockRequestInfo,
 } from '@claude-gateway/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventLog, LogEntry } from './event-log-types.js';
+import type { EventLog, EventStore, LogEntry } from './event-log-types.js';
 import { isTerminalEvent } from './events.js';
 import { createMemoryEventStore, type MemoryEventStore } from './memory-event-store.js';
 import { createMemorySessionStore } from './memory-session-store.js';
@@ -62,6 +62,18 @@ function blockingTool() {
       }),
   });
   return { tools, started, release: () => release() };
+}
+
+/** A memory store seen through create/open only, plus `extra` (a delete of one's own). */
+function memoryStoreAs(extra: Pick<EventStore, 'delete'>) {
+  const memory = createMemoryEventStore();
+  stores.push(memory);
+  const events: EventStore = {
+    create: (id: string) => memory.create(id),
+    open: (id: string) => memory.open(id),
+    ...extra,
+  };
+  return { memory, events };
 }
 
 async function setup(options: Partial<RunManagerOptions> = {}) {
@@ -330,12 +342,7 @@ describe('createRunManager', () => {
   });
 
   it('deletes a session on a store without delete(), whose logs then last their TTL', async () => {
-    const memory = createMemoryEventStore();
-    stores.push(memory);
-    const events = {
-      create: (id: string) => memory.create(id),
-      open: (id: string) => memory.open(id),
-    };
+    const { memory, events } = memoryStoreAs({});
     const { manager } = await setup({ events });
     const { sessionId } = await manager.createSession();
     const { runId, log } = await manager.startRun(sessionId, { message: 'hello' });
@@ -346,13 +353,7 @@ describe('createRunManager', () => {
   });
 
   it('deletes a session even when its logs cannot be deleted, and says so', async () => {
-    const memory = createMemoryEventStore();
-    stores.push(memory);
-    const events = {
-      create: (id: string) => memory.create(id),
-      open: (id: string) => memory.open(id),
-      delete: () => Promise.reject(new Error('store down')),
-    };
+    const { events } = memoryStoreAs({ delete: () => Promise.reject(new Error('store down')) });
     const logger = silentLogger();
     const { manager } = await setup({ events, logger });
     const { sessionId } = await manager.createSession();

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStores, type RedisStores } from './create-redis-stores.js';
 import { APPEND } from './event-scripts.js';
-import { createKeys } from './keys.js';
+import { createKeys, type Keys } from './keys.js';
 import { OwnerLeases } from './owner-leases.js';
 import { quietLogger } from './test-instance.js';
 import { skipWithoutRedis, startRedisServer, type TestRedisServer } from './test-redis-server.js';
@@ -99,28 +99,29 @@ describe.skipIf(skip)('Redis stores on a real redis-server', () => {
     }
   });
 
+  /** Both keys of the log expire, within the 10 s a deleted log keeps. */
+  const expectExpiringWithin10s = async (keys: Keys, runId: string): Promise<void> => {
+    for (const key of [keys.logMeta(runId), keys.logStream(runId)]) {
+      const ttl = await admin.pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(10_000);
+    }
+  };
+
   it('lets a deleted closed log expire within 10 s, and one deleted while open 10 s after it closes', async () => {
     const { made, keys } = stores({ closedTtlMs: 60_000 });
     const closed = await made.events.create(`closed-${count}`);
     await closed.append({ type: 'text_delta', text: 'x' });
     await closed.close();
     await made.events.delete(closed.id);
-    for (const key of [keys.logMeta(closed.id), keys.logStream(closed.id)]) {
-      const ttl = await admin.pttl(key);
-      expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(10_000);
-    }
+    await expectExpiringWithin10s(keys, closed.id);
 
     const open = await made.events.create(`open-${count}`);
     await open.append({ type: 'text_delta', text: 'x' });
     await made.events.delete(open.id);
     expect(await admin.pttl(keys.logStream(open.id))).toBeGreaterThan(60_000);
     await open.close();
-    for (const key of [keys.logMeta(open.id), keys.logStream(open.id)]) {
-      const ttl = await admin.pttl(key);
-      expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(10_000);
-    }
+    await expectExpiringWithin10s(keys, open.id);
   });
 
   it('ends a deleted open log whose owner died with the same short TTL', async () => {
@@ -143,11 +144,7 @@ describe.skipIf(skip)('Redis stores on a real redis-server', () => {
     });
     expect(await leases.check([log.id])).toBe(1);
     expect(await admin.hget(keys.logMeta(log.id), 'closed')).toBe('1');
-    for (const key of [keys.logMeta(log.id), keys.logStream(log.id)]) {
-      const ttl = await admin.pttl(key);
-      expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(10_000);
-    }
+    await expectExpiringWithin10s(keys, log.id);
   });
 
   it('ends a waiting reader whose open log vanished, instead of leaving it waiting for ever', async () => {
