@@ -26,7 +26,7 @@ export interface DemoConfig {
   /** Other origins allowed to call `/api` from a browser (the page itself is same-origin). @default [] */
   allowedOrigins?: string[];
   /**
-   * Host names the demo answers besides `localhost` and IP addresses; a
+   * Host names the demo answers besides `localhost`, IP addresses and `host`; a
    * request with any other `Host` gets 403 `forbidden_origin`, so a page
    * that rebinds its own DNS name to this machine cannot drive the demo.
    * @default []

@@ -268,7 +268,8 @@ export async function createDemo(config: DemoConfig): Promise<Demo> {
     return {
       handler,
       pageDir: PAGE_DIR,
-      allowedHosts: config.allowedHosts ?? [],
+      // The name it listens on is one it answers to (HOST=myhost.lan).
+      allowedHosts: [...(config.allowedHosts ?? []), config.host],
       sandbox,
       runs,
       approvals,

@@ -24,6 +24,11 @@ describe('isAllowedHost', () => {
       expect(isAllowedHost(name), name).toBe(false);
     }
     expect(isAllowedHost('demo.internal', ['Demo.Internal'])).toBe(true);
+    // Entries are names as a URL spells them: port, trailing dot, IDN.
+    expect(isAllowedHost('demo.internal', ['demo.internal:3000'])).toBe(true);
+    expect(isAllowedHost('demo.internal.', ['demo.internal'])).toBe(true);
+    expect(isAllowedHost('localhost.')).toBe(true);
+    expect(isAllowedHost('xn--bcher-kva.example', ['bücher.example'])).toBe(true);
     expect(isAllowedHost('other.internal', ['demo.internal'])).toBe(false);
   });
 });

@@ -14,10 +14,25 @@ export interface ForeignHostError {
  * it sends, but its `Host` is its own name.
  */
 export function isAllowedHost(hostname: string, allowedHosts: readonly string[] = []): boolean {
-  const name = hostname.toLowerCase();
+  const name = hostName(hostname);
+  if (name === undefined) return false;
   if (name === 'localhost' || name.endsWith('.localhost')) return true;
   if (isIP(name) === 4 || (name.startsWith('[') && isIP(name.slice(1, -1)) === 6)) return true;
-  return allowedHosts.some((allowed) => allowed.toLowerCase() === name);
+  return allowedHosts.some((allowed) => hostName(allowed) === name);
+}
+
+/**
+ * `name` as a URL spells a host name: lower case, punycode for IDN, no port,
+ * no trailing dot; `undefined` when it is not one. So `Demo.Example:3000`,
+ * `demo.example.` and `demo.example` are the same name.
+ */
+export function hostName(name: string): string | undefined {
+  try {
+    const hostname = new URL(`http://${name}`).hostname;
+    return hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -28,12 +43,7 @@ export function foreignHostError(
   hostHeader: string | undefined,
   allowedHosts: readonly string[] = [],
 ): ForeignHostError | undefined {
-  let hostname: string | undefined;
-  try {
-    hostname = new URL(`http://${hostHeader ?? ''}`).hostname;
-  } catch {
-    // not a host at all
-  }
+  const hostname = hostName(hostHeader ?? '');
   if (hostname && isAllowedHost(hostname, allowedHosts)) return undefined;
   return {
     error: {

@@ -205,6 +205,44 @@ describe('createMemoryEventStore', () => {
     store.dispose();
   });
 
+  it('holds on to no log the cap evicted', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const store = createMemoryEventStore({ maxClosedLogs: 2, closedTtlMs: 3_600_000 });
+    const refs: WeakRef<object>[] = [];
+    for (let i = 0; i < 50; i++) {
+      const log = await store.create(`run-${i}`);
+      await log.append({ type: 'text_delta', text: 'x'.repeat(1000) });
+      await log.close();
+      refs.push(new WeakRef(log));
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(refs.filter((ref) => ref.deref() !== undefined)).toHaveLength(2);
+    store.dispose();
+  });
+
+  it('keeps evicting in close order after many deleted logs were compacted away', async () => {
+    let clock = 0;
+    const store = createMemoryEventStore({ closedTtlMs: 1_000, now: () => clock });
+    await (await store.create('first')).close();
+    for (let i = 0; i < 1_100; i++) {
+      await (await store.create(`gone-${i}`)).close();
+      await store.delete(`gone-${i}`);
+    }
+    clock = 500;
+    await (await store.create('second')).close();
+    clock = 1_000;
+    store.sweep();
+    expect(await store.open('first')).toBeUndefined();
+    expect((await store.open('second'))?.closed).toBe(true);
+    clock = 1_500;
+    store.sweep();
+    expect(await store.open('second')).toBeUndefined();
+    expect(store.size).toBe(0);
+    store.dispose();
+  });
+
   it('documents its defaults', () => {
     expect(DEFAULT_CLOSED_TTL_MS).toBe(600_000);
     expect(DEFAULT_OPEN_IDLE_TTL_MS).toBe(3_600_000);

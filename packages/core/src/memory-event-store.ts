@@ -118,8 +118,10 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
   // Each held closed log's item, for delete().
   const queued = new WeakMap<EventLog, QueueItem>();
   let queueHead = 0;
-  // Items whose log is still held (not deleted, not replaced).
+  // Items whose log is still held, and items past queueHead whose log was
+  // deleted (they wait for their time, or for a compaction).
   let closedHeld = 0;
+  let deadItems = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const closeIdle = (): void => {
@@ -156,13 +158,29 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
   /** Takes the head item off the queue, evicting its log if still held. */
   const evictHead = (): void => {
     const item = closedQueue[queueHead++]!;
-    if (!item.log) return;
+    const log = item.log;
+    if (!log) {
+      deadItems -= 1;
+      return;
+    }
+    // The slot may stay in the array until a compaction: it must not hold the log.
+    item.log = undefined;
     closedHeld -= 1;
-    if (logs.get(item.log.id) === item.log) logs.delete(item.log.id);
+    if (logs.get(log.id) === log) logs.delete(log.id);
   };
 
   const compact = (): void => {
-    if (queueHead > 1024 && queueHead * 2 > closedQueue.length) {
+    if (deadItems > 1024 && deadItems > closedHeld) {
+      // Mostly deleted logs' items: keep the rest, in order.
+      let kept = 0;
+      for (let i = queueHead; i < closedQueue.length; i++) {
+        const item = closedQueue[i]!;
+        if (item.log) closedQueue[kept++] = item;
+      }
+      closedQueue.length = kept;
+      queueHead = 0;
+      deadItems = 0;
+    } else if (queueHead > 1024 && queueHead * 2 > closedQueue.length) {
       closedQueue.splice(0, queueHead);
       queueHead = 0;
     }
@@ -233,6 +251,8 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
         if (item?.log) {
           item.log = undefined;
           closedHeld -= 1;
+          deadItems += 1;
+          compact();
         }
       }
       return Promise.resolve();
@@ -253,6 +273,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
       closedQueue.length = 0;
       queueHead = 0;
       closedHeld = 0;
+      deadItems = 0;
     },
   };
 }

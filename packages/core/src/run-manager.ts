@@ -151,11 +151,18 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   // yet when deleteSession looked) or ran: its log goes once it has ended.
   const deleteLogIfOrphaned = async (runId: string): Promise<void> => {
     if (!events.delete) return;
+    let orphaned: boolean;
     try {
-      if (!(await store.getRun(runId))) await events.delete(runId);
+      orphaned = (await store.getRun(runId)) === undefined;
     } catch (error) {
-      warnLogKept(runId, error);
+      logger.warn("claude-gateway: could not check whether an ended run's session still exists", {
+        runId,
+        error: errorDetail(error),
+      });
+      return;
     }
+    if (!orphaned) return;
+    await events.delete(runId).catch((error: unknown) => warnLogKept(runId, error));
   };
 
   const isExpired = (lastActiveAt: number, activeRunId: string | undefined): boolean =>

@@ -1,3 +1,4 @@
+import { setTimeout as setNodeTimeout } from 'node:timers';
 import { errorMessage, type ToolOutcome } from '@claude-gateway/core';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -10,21 +11,21 @@ import type { McpSpan, McpTracer, SpanAttributes } from './telemetry.js';
 // setTimeout fires at once for delays past 2^31 - 1 ms.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-let sentinel: ReturnType<typeof setTimeout> | undefined;
+let sentinel: ReturnType<typeof setNodeTimeout> | undefined;
 
 /**
- * Keeps one idle, unref'd timer of {@link MAX_TIMER_MS} alive for the
+ * @internal Keeps one idle, unref'd timer of {@link MAX_TIMER_MS} alive for the
  * process. Node keeps its timers in one list per duration and builds and
  * tears down a list whenever it fills and empties; every request's own SDK
  * timer (of that duration: our clocks are the ones that count) then joins a
  * list that already exists instead of building one, about 1.5 µs less per
  * call on a local server. It fires after 24.8 days.
  */
-function keepTimerListWarm(): void {
+export function keepTimerListWarm(): void {
   if (sentinel) return;
-  // Not re-armed when it fires: the next call arms it again (so fake timers'
-  // runAll in a user's tests finds no timer that keeps coming back).
-  sentinel = setTimeout(() => (sentinel = undefined), MAX_TIMER_MS);
+  // `node:timers`, not the global: a test's fake timers (which replace the
+  // global) never see it, so their runAll does not jump 24 days ahead.
+  sentinel = setNodeTimeout(() => (sentinel = undefined), MAX_TIMER_MS);
   sentinel.unref?.();
 }
 

@@ -176,12 +176,9 @@ export class StreamHub {
     }
     this.#lastCheck = Date.now();
     const runIds = [...this.#waiters.keys()];
-    try {
-      await this.#options.check(runIds);
-      await this.#wakeVanished(runIds);
-    } catch {
-      // the periodic sweep will try again
-    }
+    // Each tried on its own; the next round tries again.
+    await this.#options.check(runIds).catch(() => undefined);
+    await this.#wakeVanished(runIds).catch(() => undefined);
   }
 
   /**
