@@ -136,7 +136,8 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   // Best effort: the session is gone either way, and a log left behind
   // still ends at its TTL.
   const deleteLogs = async (runIds: string[]): Promise<void> => {
-    const results = await Promise.allSettled(runIds.map((runId) => events.delete!(runId)));
+    // async: a store's delete that throws at once is a rejection like any other.
+    const results = await Promise.allSettled(runIds.map(async (runId) => events.delete!(runId)));
     results.forEach((result, i) => {
       if (result.status === 'fulfilled') return;
       warnLogKept(runIds[i]!, result.reason);
@@ -162,7 +163,11 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       return;
     }
     if (!orphaned) return;
-    await events.delete(runId).catch((error: unknown) => warnLogKept(runId, error));
+    try {
+      await events.delete(runId);
+    } catch (error) {
+      warnLogKept(runId, error);
+    }
   };
 
   const isExpired = (lastActiveAt: number, activeRunId: string | undefined): boolean =>
