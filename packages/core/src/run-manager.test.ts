@@ -341,6 +341,35 @@ describe('createRunManager', () => {
     expect(events.size).toBe(0);
   });
 
+  it('deletes a session whose runs cannot be listed, and says so; a failed run lookup says what failed', async () => {
+    const sessions = createMemorySessionStore();
+    const down = { listRuns: false, getRun: false };
+    const flaky = {
+      ...sessions,
+      listRuns: (sessionId: string) =>
+        down.listRuns ? Promise.reject(new Error('store down')) : sessions.listRuns(sessionId),
+      getRun: (runId: string) =>
+        down.getRun ? Promise.reject(new Error('store down')) : sessions.getRun(runId),
+    };
+    const logger = silentLogger();
+    const { manager } = await setup({ sessions: flaky, logger });
+    // A run whose end cannot be checked against its session.
+    const first = await manager.createSession();
+    const { log } = await manager.startRun(first.sessionId, { message: 'hello' });
+    down.getRun = true;
+    await readAll(log);
+    await manager.close(); // the run's end, and the check after it, are done
+    down.getRun = false;
+    // A session whose runs cannot be listed is deleted anyway.
+    down.listRuns = true;
+    expect(await manager.deleteSession(first.sessionId)).toBe(true);
+    expect(await manager.getSession(first.sessionId)).toBeUndefined();
+    expect(logger.warnings.map((w) => w.message)).toEqual([
+      "claude-gateway: could not check whether an ended run's session still exists",
+      "claude-gateway: could not list a deleted session's runs",
+    ]);
+  });
+
   it('deletes a session on a store without delete(), whose logs then last their TTL', async () => {
     const { memory, events } = memoryStoreAs({});
     const { manager } = await setup({ events });

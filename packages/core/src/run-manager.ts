@@ -6,6 +6,7 @@ import { emptyUsage } from './events.js';
 import { consoleLogger } from './logger.js';
 import { createMemorySessionStore } from './memory-session-store.js';
 import { safeLogger } from './run-context.js';
+import { createRunLogCleanup } from './run-log-cleanup.js';
 import type {
   CancelAnswer,
   RunManager,
@@ -133,42 +134,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const pendingStarts = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
 
-  // Best effort: the session is gone either way, and a log left behind
-  // still ends at its TTL.
-  const deleteLogs = async (runIds: string[]): Promise<void> => {
-    // async: a store's delete that throws at once is a rejection like any other.
-    const results = await Promise.allSettled(runIds.map(async (runId) => events.delete!(runId)));
-    results.forEach((result, i) => {
-      if (result.status === 'fulfilled') return;
-      warnLogKept(runIds[i]!, result.reason);
-    });
-  };
-  const warnLogKept = (runId: string, error: unknown): void =>
-    logger.warn('claude-gateway: could not delete the event log of a deleted session', {
-      runId,
-      error: errorDetail(error),
-    });
-  // A run whose session was deleted while it started (its log did not exist
-  // yet when deleteSession looked) or ran: its log goes once it has ended.
-  const deleteLogIfOrphaned = async (runId: string): Promise<void> => {
-    if (!events.delete) return;
-    let orphaned: boolean;
-    try {
-      orphaned = (await store.getRun(runId)) === undefined;
-    } catch (error) {
-      logger.warn("claude-gateway: could not check whether an ended run's session still exists", {
-        runId,
-        error: errorDetail(error),
-      });
-      return;
-    }
-    if (!orphaned) return;
-    try {
-      await events.delete(runId);
-    } catch (error) {
-      warnLogKept(runId, error);
-    }
-  };
+  const cleanup = createRunLogCleanup(events, store, logger);
 
   const isExpired = (lastActiveAt: number, activeRunId: string | undefined): boolean =>
     activeRunId === undefined && lastActiveAt < now() - sessionTtlMs;
@@ -313,7 +279,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
             error: errorDetail(error),
           }),
         );
-        await deleteLogIfOrphaned(runId);
+        await cleanup.deleteIfOrphaned(runId);
       });
       active.set(runId, { controller, done });
       counted.add(runId);
@@ -413,20 +379,9 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       if (session.activeRunId !== undefined) await manager.cancel(session.activeRunId);
       // The runs' logs hold the conversation too: they go with the session
       // (on a store that can delete; otherwise at the end of their TTL).
-      let runIds: string[] = [];
-      if (events.delete) {
-        try {
-          runIds = (await store.listRuns(sessionId)).map((run) => run.runId);
-        } catch (error) {
-          // The session goes anyway; its runs' logs then end at their TTL.
-          logger.warn("claude-gateway: could not list a deleted session's runs", {
-            sessionId,
-            error: errorDetail(error),
-          });
-        }
-      }
+      const runIds = await cleanup.runsOf(sessionId);
       const deleted = await store.deleteSession(sessionId);
-      if (deleted && runIds.length > 0) await deleteLogs(runIds);
+      if (deleted && runIds.length > 0) await cleanup.deleteLogs(runIds);
       return deleted;
     },
 
