@@ -6,8 +6,8 @@ export interface ForeignHostError {
 }
 
 /**
- * Whether the demo answers a request addressed to `hostname` (as a URL
- * spells it: an IPv6 address in brackets): `localhost` (and `*.localhost`),
+ * Whether the demo answers a request addressed to `hostname` (a `Host`
+ * header, port or not; an IPv6 address in brackets): `localhost` (and `*.localhost`),
  * any IP address, and the names in `allowedHosts`. Everything else is
  * refused, so a page on another site that points its own DNS name at this
  * machine (DNS rebinding) cannot reach the demo: same-origin by every header
@@ -43,8 +43,7 @@ export function foreignHostError(
   hostHeader: string | undefined,
   allowedHosts: readonly string[] = [],
 ): ForeignHostError | undefined {
-  const hostname = hostName(hostHeader ?? '');
-  if (hostname && isAllowedHost(hostname, allowedHosts)) return undefined;
+  if (isAllowedHost(hostHeader ?? '', allowedHosts)) return undefined;
   return {
     error: {
       code: 'forbidden_origin',

@@ -176,9 +176,8 @@ export function limitOutcome(outcome: ToolOutcome, limits: ResultLimits): ToolOu
   let result = outcome.result;
   const content = outcome.content;
   const noContent = !Array.isArray(content) || content.length === 0;
-  // A string result well under the limit (3 bytes per UTF-16 unit at most) needs no count.
-  if (noContent && typeof result === 'string' && result.length * 3 <= budget) return outcome;
-  const text = toolResultText(result);
+  const text = toolResultText(result); // a string result is its own text: no work
+  // Well under the limit (3 bytes per UTF-16 unit at most): no need to count.
   if (noContent && text.length * 3 <= budget) return outcome;
   const capped = capText(text, budget);
   budget -= capped.bytes;

@@ -18,6 +18,20 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** A tool with a 500 ms limit whose handler never settles and ignores its signal; `seen` gets its context. */
+function slowTool(seen: (ctx: { signal: AbortSignal }) => void) {
+  return defineTool({
+    name: 'slow',
+    description: '',
+    inputSchema: objectSchema(),
+    timeoutMs: 500,
+    handler: (_input, ctx) => {
+      seen(ctx);
+      return new Promise(() => {});
+    },
+  });
+}
+
 describe('createToolDispatcher: handler failures, timeouts and cancel', () => {
   const throwing = (error: unknown) =>
     defineTool({
@@ -99,16 +113,7 @@ describe('createToolDispatcher: handler failures, timeouts and cancel', () => {
   it('answers tool_timeout at the per-tool limit and aborts the handler signal', async () => {
     vi.useFakeTimers();
     let signal: AbortSignal | undefined;
-    const slow = defineTool({
-      name: 'slow',
-      description: '',
-      inputSchema: objectSchema(),
-      timeoutMs: 500,
-      handler: (_input, ctx) => {
-        signal = ctx.signal;
-        return new Promise(() => {}); // ignores its signal
-      },
-    });
+    const slow = slowTool((ctx) => (signal = ctx.signal));
     const pending = createToolDispatcher({ tools: [slow], timeoutMs: 60_000 }).execute(
       call('slow', {}),
       makeContext(),
@@ -126,16 +131,7 @@ describe('createToolDispatcher: handler failures, timeouts and cancel', () => {
   it('gives a handler that reads its signal late the abort that already happened', async () => {
     vi.useFakeTimers();
     let context: { signal: AbortSignal } | undefined;
-    const slow = defineTool({
-      name: 'slow',
-      description: '',
-      inputSchema: objectSchema(),
-      timeoutMs: 500,
-      handler: (_input, ctx) => {
-        context = ctx; // the signal is read only after the time limit
-        return new Promise(() => {});
-      },
-    });
+    const slow = slowTool((ctx) => (context = ctx)); // the signal is read only after the time limit
     const pending = createToolDispatcher({ tools: [slow] }).execute(
       call('slow', {}),
       makeContext(),

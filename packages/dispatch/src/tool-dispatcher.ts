@@ -194,8 +194,8 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
 
   const ruleGated = async (local: LocalTool | undefined, name: string, input: unknown) => {
     try {
+      // isGated answered `needsApproval: true` already.
       const own = local?.needsApproval;
-      if (own === true) return true;
       if (typeof own === 'function' && (await own(input))) return true;
       return await globalGate(name, input);
     } catch (error) {
