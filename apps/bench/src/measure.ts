@@ -6,6 +6,20 @@ export function median(values: readonly number[]): number {
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
 }
 
+/** The sum of `values`. */
+export function sum(values: readonly number[]): number {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
+}
+
+/** The mean of `values` without the largest `share` of them (0.01: the top 1%). */
+export function trimmedMean(values: readonly number[], share: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const kept = sorted.slice(0, sorted.length - Math.floor(sorted.length * share));
+  return sum(kept) / kept.length;
+}
+
 /** A percentile (0–100) of `values`, nearest rank. */
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

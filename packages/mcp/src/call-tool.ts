@@ -5,6 +5,7 @@ import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/
 import { CallControl, type CallClock } from './call-control.js';
 import { isSchemaError, unavailable } from './connection-errors.js';
 import type { ConnectionCall } from './connection-types.js';
+import { toolResultSchema } from './fast-parse.js';
 import { mapCallToolResult } from './map-result.js';
 import type { McpSpan, McpTracer, SpanAttributes } from './telemetry.js';
 
@@ -104,8 +105,8 @@ export async function callTool(
     };
     const options = { signal: control.requestSignal, timeout: MAX_TIMER_MS };
     const result = (await (span
-      ? span.activate(() => client.callTool(params, undefined, options))
-      : client.callTool(params, undefined, options))) as CallToolResult;
+      ? span.activate(() => client.callTool(params, toolResultSchema, options))
+      : client.callTool(params, toolResultSchema, options))) as CallToolResult;
     outcome = mapCallToolResult(result, host.source);
     if (result.isError === true) errorType = 'tool_error';
   } catch (error) {

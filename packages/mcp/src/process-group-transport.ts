@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { parseMessage } from './fast-parse.js';
 import { LineReader, responseIdOf } from './line-reader.js';
 
 /** Default of `maxMessageBytes`: the largest message read from a server (the SDK's own cap). */
@@ -214,7 +215,8 @@ export class ProcessGroupTransport implements Transport {
       }
       let message: JSONRPCMessage;
       try {
-        message = deserializeMessage(event.line.toString('utf8').replace(/\r$/, ''));
+        // JSON allows the \r of a CRLF line end as trailing whitespace.
+        message = parseMessage(event.line.toString('utf8'));
       } catch (error) {
         // Log lines on stdout and the like: reported, skipped.
         this.onerror?.(error as Error);
