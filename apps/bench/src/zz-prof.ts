@@ -1,0 +1,16 @@
+import { fetchText } from './http-client.js';
+import { serverCpu } from './measure.js';
+import { startScriptedApi, startServer } from './processes.js';
+const stack = process.argv[2] ?? 'gateway';
+const rounds = Number(process.argv[3] ?? 15);
+const api = await startScriptedApi();
+const server = await startServer(api.url);
+const one = () => fetchText(`${server.url}/stream?stack=${stack}&kind=tools&n=5`, { method: 'POST' });
+const batch = () => Promise.all(Array.from({ length: 20 }, one));
+for (let i = 0; i < 3; i++) await batch();
+const samples: number[] = [];
+for (let i = 0; i < rounds; i++) samples.push(await serverCpu(server.url, batch));
+samples.sort((a, b) => a - b);
+console.log(stack, 'median cpu ms', samples[Math.floor(samples.length / 2)]! / 1000, samples.map((s) => Math.round(s / 1000)).join(' '));
+await server.stop();
+await api.stop();
