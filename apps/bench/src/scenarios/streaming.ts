@@ -32,14 +32,18 @@ async function one(config: BenchConfig, stack: Stack, kind: 'text' | 'tools', n:
 /**
  * `concurrent` runs at once, `repeat` times in a row, as one round: a bigger
  * round averages out the noise of a loaded machine; the result is per delta.
+ * `rounds` rounds of every stack, then `pairRounds` of the floor and the
+ * gateway alone (the peer costs several times their CPU, and its ratio is
+ * far from its goal: the rounds go where the target is close).
  */
-function compare(
+async function compare(
   config: BenchConfig,
   kind: 'text' | 'tools',
   n: number,
   concurrent: number,
   repeat = 1,
   rounds = config.rounds,
+  pairRounds = 0,
 ): Promise<Record<Stack, { median: number; samples: number[] }>> {
   const stacks: Stack[] = config.peer ? ['floor', 'gateway', 'peer'] : ['floor', 'gateway'];
   // Each sample starts from a collected heap, so none pays for the garbage
@@ -52,14 +56,26 @@ function compare(
       }
     });
   };
-  return interleavedMedians(
-    Object.fromEntries(stacks.map((s) => [s, contender(s)])) as Record<
-      Stack,
-      () => Promise<number>
-    >,
-    rounds,
-    config.warmups,
-  );
+  const run = (which: Stack[], count: number) =>
+    interleavedMedians(
+      Object.fromEntries(which.map((s) => [s, contender(s)])) as Record<
+        Stack,
+        () => Promise<number>
+      >,
+      count,
+      config.warmups,
+    );
+  const all = await run(stacks, rounds);
+  if (pairRounds === 0) return all;
+  // More rounds of the floor and the gateway alone, after those with the
+  // peer: their samples go after, so sample i of the floor and the gateway
+  // still pairs with sample i of the peer.
+  const pairs = await run(['floor', 'gateway'], pairRounds);
+  for (const stack of ['floor', 'gateway'] as const) {
+    const samples = [...all[stack].samples, ...pairs[stack].samples];
+    all[stack] = { median: median(samples), samples };
+  }
+  return all;
 }
 
 /**
@@ -146,13 +162,17 @@ export async function concurrentRuns(config: BenchConfig): Promise<ScenarioResul
 export async function toolLoop(config: BenchConfig): Promise<ScenarioResult> {
   const runs = config.quick ? 10 : 20;
   const turns = 5;
-  // A round of 20 runs is about 0.15 s of server CPU. Many short rounds
-  // rather than a few long ones: the median of paired ratios wants many pairs.
-  const rounds = config.quick ? CONCURRENT_ROUNDS : 3 * CONCURRENT_ROUNDS;
+  // A round of 20 runs is about 0.15 s of server CPU, and the gateway's
+  // ratio to the floor spreads by ±8% from one round to the next (the
+  // gateway costs what the floor costs: the target is close). Many short
+  // rounds rather than a few long ones, since the median of paired ratios
+  // wants many pairs; the peer (3–4× the CPU of either) in the first 7.
+  const rounds = Math.max(config.rounds, CONCURRENT_ROUNDS);
+  const pairRounds = config.quick ? CONCURRENT_ROUNDS : 5 * CONCURRENT_ROUNDS;
   return result(
     3,
     `${runs} runs × ${turns} tool turns (2 calls each, thinking)`,
-    await compare(config, 'tools', turns, runs, 1, Math.max(config.rounds, rounds)),
+    await compare(config, 'tools', turns, runs, 1, rounds, pairRounds),
     runs * toolLoopDeltas(turns),
   );
 }
