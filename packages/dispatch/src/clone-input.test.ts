@@ -52,6 +52,37 @@ describe('cloneInput', () => {
     expect(copy.self).toBe(copy);
   });
 
+  it('keeps an object that two places share shared, as structuredClone does', () => {
+    // Copied by hand, each place would get its own copy: 2^16 leaves here.
+    let shared: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 16; i++) shared = { x: shared, y: shared };
+    const copy = cloneInput(shared) as Record<string, unknown>;
+    expect(copy).not.toBe(shared);
+    expect(copy.x).toBe(copy.y);
+  });
+
+  it('copies own keys only', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    // Polluted only around the copy: vitest itself would not survive it.
+    proto.polluted = true;
+    let keys: string[];
+    try {
+      keys = Object.keys(cloneInput({ a: 1 }) as object);
+    } finally {
+      delete proto.polluted;
+    }
+    expect(keys).toEqual(['a']);
+  });
+
+  it('uses an input whose getter throws as it is', () => {
+    const input = {
+      get boom(): never {
+        throw new Error('boom');
+      },
+    };
+    expect(cloneInput(input)).toBe(input);
+  });
+
   it('uses what structuredClone refuses as it is', () => {
     const input = { fn: () => 1, deep: { symbol: Symbol('s') } };
     expect(cloneInput(input)).toBe(input);

@@ -1,4 +1,4 @@
-// Deeper than this, the copy is left to structuredClone (which also handles cycles).
+// Deeper than this, the copy is left to structuredClone.
 const MAX_DEPTH = 64;
 
 const NOT_PLAIN: unique symbol = Symbol('not plain');
@@ -6,14 +6,17 @@ const NOT_PLAIN: unique symbol = Symbol('not plain');
 /**
  * A copy of a JSON-like value (plain objects, arrays without holes,
  * primitives), or {@link NOT_PLAIN} for anything else: a class instance, a
- * function, a hole, a cycle. Ten times faster than structuredClone on a
- * small tool input.
+ * function, a hole, an object met twice (a cycle, or one shared by two
+ * places, which structuredClone copies once and keeps shared). `seen` holds
+ * the objects met so far. Ten times faster than structuredClone on a small
+ * tool input.
  */
-function copyPlain(value: unknown, depth: number): unknown {
+function copyPlain(value: unknown, depth: number, seen: Set<object>): unknown {
   if (typeof value !== 'object' || value === null) {
     return typeof value === 'function' || typeof value === 'symbol' ? NOT_PLAIN : value;
   }
-  if (depth > MAX_DEPTH) return NOT_PLAIN;
+  if (depth > MAX_DEPTH || seen.has(value)) return NOT_PLAIN;
+  seen.add(value);
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto === Array.prototype) {
     const array = value as unknown[];
@@ -21,7 +24,7 @@ function copyPlain(value: unknown, depth: number): unknown {
     if (Object.keys(array).length !== array.length) return NOT_PLAIN;
     const out = new Array<unknown>(array.length);
     for (let i = 0; i < array.length; i++) {
-      const item = copyPlain(array[i], depth + 1);
+      const item = copyPlain(array[i], depth + 1, seen);
       if (item === NOT_PLAIN) return NOT_PLAIN;
       out[i] = item;
     }
@@ -31,9 +34,11 @@ function copyPlain(value: unknown, depth: number): unknown {
   const object = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const key in object) {
+    // Own keys only, as structuredClone (a polluted Object.prototype adds keys to for…in).
+    if (!Object.hasOwn(object, key)) continue;
     // An own `__proto__` key (JSON.parse makes one) would set the copy's prototype.
     if (key === '__proto__') return NOT_PLAIN;
-    const item = copyPlain(object[key], depth + 1);
+    const item = copyPlain(object[key], depth + 1, seen);
     if (item === NOT_PLAIN) return NOT_PLAIN;
     out[key] = item;
   }
@@ -44,13 +49,15 @@ function copyPlain(value: unknown, depth: number): unknown {
  * A deep copy of a tool input, so what was validated, shown to a person and
  * run cannot change under us. Inputs are JSON, copied by hand; anything else
  * goes to structuredClone, and what it refuses (a function put there by an
- * interceptor) is used as it is.
+ * interceptor) is used as it is, as is an input whose getter throws. (A
+ * getter of an input that goes to structuredClone runs twice.)
  */
 export function cloneInput(input: unknown): unknown {
-  const copy = copyPlain(input, 0);
-  if (copy !== NOT_PLAIN) return copy;
+  // A primitive is its own copy (structuredClone refuses a function or a symbol).
+  if (typeof input !== 'object' || input === null) return input;
   try {
-    return structuredClone(input);
+    const copy = copyPlain(input, 0, new Set());
+    return copy !== NOT_PLAIN ? copy : structuredClone(input);
   } catch {
     return input;
   }

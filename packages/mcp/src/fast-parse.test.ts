@@ -42,6 +42,7 @@ const results: unknown[] = [
   null,
   'text',
   JSON.parse('{"__proto__": {"isError": true}, "content": []}') as unknown,
+  JSON.parse('{"content": [], "structuredContent": {"a": 1, "__proto__": {"a": "x"}}}') as unknown,
 ];
 
 describe('toolResultSchema', () => {
@@ -51,7 +52,7 @@ describe('toolResultSchema', () => {
       const fast = toolResultSchema.safeParse(result);
       const sdk = CallToolResultSchema.safeParse(result);
       expect(fast.success).toBe(sdk.success);
-      if (sdk.success) expect(fast.data).toEqual(sdk.data);
+      if (sdk.success) expect(fast.data).toStrictEqual(sdk.data);
       // Its errors are the SDK's own (the call's failure names them).
       else expect(fast.error?.name).toBe(sdk.error.name);
     },

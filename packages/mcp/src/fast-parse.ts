@@ -6,10 +6,12 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 
 // Checks of what a server sends most often, written out by hand: a tool's
-// answer is a JSON-RPC result whose content is text. The SDK validates every
-// message twice with zod (the message as one of four JSON-RPC shapes, then
-// the tools/call result as one of five content block shapes), 2–5 µs a call
-// on a local server, more than all our own work on the call. Each check
+// answer is a JSON-RPC result whose content is text. Two of the zod checks
+// the SDK runs on every answer are the costly ones: the message as one of
+// four JSON-RPC shapes (its stdio transport), then the tools/call result as
+// one of five content block shapes. 2–5 µs a call on a local server, more
+// than all our own work on the call. (The SDK's Protocol also checks the
+// shape of each response with zod on its way in; that stays.) Each check
 // here accepts only what the SDK's schema accepts, and returns what its parse
 // would return; anything else (a request, a notification, an error, a
 // `_meta`, an image, an unknown field) goes to the SDK's schema, which decides.
@@ -69,7 +71,9 @@ function isPlainToolResult(value: unknown): value is JsonObject {
   }
   return (
     (isError === undefined || typeof isError === 'boolean') &&
-    (structuredContent === undefined || isObject(structuredContent))
+    (structuredContent === undefined ||
+      // The SDK's record schema leaves out an own `__proto__` key (JSON.parse makes one).
+      (isObject(structuredContent) && !Object.hasOwn(structuredContent, '__proto__')))
   );
 }
 
