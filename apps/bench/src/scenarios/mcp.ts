@@ -1,9 +1,9 @@
 // Scenario 7: 1,000 `echo` calls through the MCP client manager against the
 // SDK's own `Client`, each on its own process of the same stdio server; CPU
-// of this process (the client side) per call, medians of interleaved rounds. Also the manager with
-// `tracing: false`: what its OpenTelemetry spans cost when no tracer provider
-// is registered (the API is installed in this workspace, so the default
-// manager loads it and starts non-recording spans).
+// of this process (the client side) per call, medians of interleaved rounds.
+// Also the manager with `tracing: false`: what its OpenTelemetry spans cost
+// when no tracer provider is registered (the API is installed in this
+// workspace, so the default manager loads it and starts non-recording spans).
 import { fileURLToPath } from 'node:url';
 import { createMcpClientManager } from '@claude-gateway/mcp';
 import { seededRandom } from '@claude-gateway/testing';
