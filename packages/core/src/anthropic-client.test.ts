@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAgentRunner } from './agent-runner.js';
@@ -90,6 +92,64 @@ describe('agent runner: credentials', () => {
     client.logger.debug('chatter');
     expect(logger.warnings).toEqual([{ message: 'sdk warning', data: { details: [1] } }]);
     expect(logger.errors).toEqual([{ message: 'sdk error' }]);
+  });
+
+  it('does not follow a redirect: the run ends at once with a clear error', async () => {
+    const target = await startMock([turn]);
+    let hits = 0;
+    const redirecting = createServer((req, res) => {
+      hits++;
+      req.resume();
+      res.writeHead(307, { location: `${target.url}/v1/messages` }).end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = redirecting.address() as AddressInfo;
+      const result = await run(
+        createAgentRunner({
+          apiKey: 'k',
+          baseURL: `http://127.0.0.1:${port}`,
+          model: 'claude-haiku-4-5',
+          retry: { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 2 },
+          logger: silentLogger(),
+        }),
+      );
+      expect(result.error).toMatchObject({
+        code: 'upstream_error',
+        message: expect.stringMatching(/redirect/),
+      });
+      expect(hits).toBe(1);
+      expect(target.requests).toHaveLength(0);
+    } finally {
+      await new Promise((resolve) => redirecting.close(resolve));
+    }
+  });
+
+  it('sends a request without the copy of its body undici makes to replay it on a redirect', async () => {
+    const mock = await startMock([turn, turn]);
+    // undici copies a request that may be redirected by teeing its body.
+    const tee = vi.spyOn(ReadableStream.prototype, 'tee');
+    try {
+      const created = createAgentRunner({
+        apiKey: 'k',
+        baseURL: mock.url,
+        model: 'claude-haiku-4-5',
+        logger: silentLogger(),
+      });
+      expect((await run(created)).error).toBeUndefined();
+      expect(tee).not.toHaveBeenCalled();
+      // The control: a client with fetch's defaults, the same request.
+      const client = new Anthropic({ baseURL: mock.url, apiKey: 'k' });
+      const given = createAgentRunner({
+        client,
+        model: 'claude-haiku-4-5',
+        logger: silentLogger(),
+      });
+      expect((await run(given)).error).toBeUndefined();
+      expect(tee).toHaveBeenCalled();
+    } finally {
+      tee.mockRestore();
+    }
   });
 
   it('refuses two credentials at once', () => {

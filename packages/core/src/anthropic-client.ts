@@ -13,10 +13,21 @@ export interface ClientCredentials {
 const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 
 /**
+ * `fetch` options of the client the runner creates. undici copies a request
+ * that may follow a redirect before sending it (its body teed into two web
+ * streams) so it can send it again: about 7% of a tool loop's CPU on the
+ * server. The Messages API never redirects, so the created client refuses
+ * redirects, and a redirect ends the run with a clear error (`classifyError`).
+ */
+const NO_REDIRECTS = { redirect: 'error' } as const;
+
+/**
  * The client the runner talks through: the caller's, or a new one with the
  * given credential. The runner retries by itself (so every retry is announced
- * and mid-stream failures are covered), hence `maxRetries: 0`. Nothing is read
- * from the environment: without a credential this throws `missing_credentials`.
+ * and mid-stream failures are covered), hence `maxRetries: 0`. It does not
+ * follow redirects ({@link NO_REDIRECTS}); a caller who needs that passes a
+ * client. Nothing is read from the environment: without a credential this
+ * throws `missing_credentials`.
  */
 export function resolveClient(options: ClientCredentials, logger: Logger): Anthropic {
   const { client, apiKey, authToken, baseURL } = options;
@@ -57,6 +68,7 @@ export function resolveClient(options: ClientCredentials, logger: Logger): Anthr
     ...(apiKey !== undefined ? { apiKey, authToken: null } : { authToken, apiKey: null }),
     baseURL: baseURL ?? DEFAULT_BASE_URL,
     maxRetries: 0,
+    fetchOptions: NO_REDIRECTS,
     logLevel: 'warn',
     logger: {
       error: (message: string, ...rest: unknown[]) =>

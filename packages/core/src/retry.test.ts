@@ -102,4 +102,28 @@ describe('classifyError', () => {
       code: 'internal',
     });
   });
+
+  it('does not retry a refused redirect, and says what to do', () => {
+    // What the SDK throws when undici refuses a redirect (`redirect: 'error'`).
+    const refused = Object.assign(
+      new Error('Connection error.', {
+        cause: new TypeError('fetch failed', { cause: new Error('unexpected redirect') }),
+      }),
+      { name: 'APIConnectionError' },
+    );
+    expect(classifyError(refused)).toMatchObject({
+      retryable: false,
+      type: 'connection_error',
+      code: 'upstream_error',
+      message: expect.stringMatching(/redirect.*baseURL/),
+    });
+    // Any other failure of the transport is still retried.
+    const reset = Object.assign(
+      new Error('Connection error.', {
+        cause: new TypeError('fetch failed', { cause: new Error('other side closed') }),
+      }),
+      { name: 'APIConnectionError' },
+    );
+    expect(classifyError(reset)).toMatchObject({ retryable: true, type: 'connection_error' });
+  });
 });

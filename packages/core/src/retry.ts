@@ -148,6 +148,14 @@ function classifyByKind(error: unknown): ClassifiedError {
     return { retryable: false, type: 'api_error', code: 'upstream_error', message };
   }
   if (isConnectionError(error)) {
+    if (causes(error).some((cause) => REDIRECT.test(cause.message))) {
+      return {
+        retryable: false,
+        type: 'connection_error',
+        code: 'upstream_error',
+        message: REDIRECTED,
+      };
+    }
     return { retryable: true, type: 'connection_error', code: 'upstream_error', message };
   }
   return { retryable: false, type: 'api_error', code: 'internal', message };
@@ -169,9 +177,27 @@ function describe(error: unknown, status: number | undefined, apiType: string | 
   return errorMessage(error);
 }
 
+// A redirect refused by `fetch` (undici: "unexpected redirect"): the client
+// the runner creates does not follow redirects (see `anthropic-client.ts`),
+// and asking again gets the same answer.
+const REDIRECT = /\bredirect\b/i;
+const REDIRECTED =
+  'the API answered with a redirect, which the runner does not follow: set baseURL to the address it points to, or pass a client that follows redirects';
+
+/** `error` and its causes, outermost first (at most 8). */
+function causes(error: Error): Error[] {
+  const chain = [error];
+  let cause = error.cause;
+  while (cause instanceof Error && chain.length < 8 && !chain.includes(cause)) {
+    chain.push(cause);
+    cause = cause.cause;
+  }
+  return chain;
+}
+
 // Failures of the transport: the SDK's APIConnectionError (and its timeout
 // subclass), undici's `fetch failed` / `terminated`, and socket errors.
-function isConnectionError(error: unknown): boolean {
+function isConnectionError(error: unknown): error is Error {
   if (!(error instanceof Error)) return false;
   if (error.name === 'APIConnectionError' || error.name === 'APIConnectionTimeoutError')
     return true;
