@@ -287,6 +287,41 @@ describe('client against the real server', () => {
     }
     expect(spy).toHaveBeenCalledTimes(1);
   });
+
+  it('refuses a relative baseUrl outside a page, and resolves it against the page in one', async () => {
+    let thrown: unknown;
+    try {
+      createGatewayClient({ baseUrl: '/api' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(GatewayClientError.isInstance(thrown) && thrown.code).toBe('invalid_options');
+    expect((thrown as Error).message).toMatch(/absolute URL/);
+    // A custom fetch may take any URL (e.g. a framework's in-process request).
+    const origin = new URL(gateway.url).origin;
+    const seen: string[] = [];
+    const custom = createGatewayClient({
+      baseUrl: '/api',
+      fetch: (input, init) => {
+        seen.push(String(input));
+        return fetch(new URL(String(input), origin), init);
+      },
+    });
+    expect((await custom.createSession()).id).toEqual(expect.any(String));
+    expect(seen).toEqual(['/api/sessions']);
+    // In a page, the global fetch resolves it against the page's address.
+    vi.stubGlobal('location', { href: `${origin}/chat` });
+    const realFetch = globalThis.fetch;
+    vi.stubGlobal('fetch', (input: string, init?: RequestInit) =>
+      realFetch(new URL(input, `${origin}/chat`), init),
+    );
+    try {
+      const inPage = createGatewayClient({ baseUrl: '/api' });
+      expect((await inPage.createSession()).id).toEqual(expect.any(String));
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
 });
 
 describe('ending a stream early', () => {

@@ -37,11 +37,27 @@ export interface GatewayClient {
 }
 
 /**
+ * Whether the global `fetch` can reach `baseUrl`: an absolute URL, or a
+ * relative one in a page (resolved against its address). A custom `fetch`
+ * may take anything (e.g. Hono's `app.request`), so it is not checked then.
+ */
+function resolvable(baseUrl: string): boolean {
+  const page = (globalThis as { location?: { href?: unknown } }).location?.href;
+  try {
+    new URL(baseUrl, typeof page === 'string' ? page : undefined);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * A typed client of the claude-gateway HTTP API, for browsers and Node 20+:
  * sessions, runs, resumable event streams, approvals, cancel. Every HTTP
  * error becomes a {@link GatewayClientError} with the server's code and status.
  *
- * @throws GatewayClientError `invalid_options` for a missing `baseUrl` or bad `retry` options.
+ * @throws GatewayClientError `invalid_options` for a missing `baseUrl`, a
+ * relative one outside a page (with the global `fetch`), or bad `retry` options.
  *
  * @example
  * ```ts
@@ -59,6 +75,12 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
   }
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
     throw new GatewayClientError('invalid_options', 'fetch must be a function');
+  }
+  if (options.fetch === undefined && !resolvable(options.baseUrl)) {
+    throw new GatewayClientError(
+      'invalid_options',
+      `baseUrl ${JSON.stringify(options.baseUrl)} is not an absolute URL, and there is no page to resolve it against (outside a browser, give http(s)://host/path)`,
+    );
   }
   const context: ClientContext = {
     http: { baseUrl: options.baseUrl.replace(/\/+$/, ''), fetch: resolveFetch(options.fetch) },

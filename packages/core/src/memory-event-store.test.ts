@@ -253,5 +253,10 @@ describe('createMemoryEventStore', () => {
       expect(() => createMemoryEventStore({ maxClosedLogs })).toThrow(GatewayError);
     }
     createMemoryEventStore({ maxClosedLogs: Infinity }).dispose();
+    // Refused when the store is made, not at its first create().
+    for (const maxEntries of [0, -1, 1.5, Number.NaN, Infinity]) {
+      expect(() => createMemoryEventStore({ maxEntries })).toThrow(/maxEntries/);
+    }
+    expect(() => createMemoryEventStore({ closedTtlMs: Infinity })).toThrow(/finite/);
   });
 });

@@ -87,10 +87,17 @@ export interface MemoryEventStore extends EventStore {
  */
 export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): MemoryEventStore {
   const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  // Checked here, not at the first create(): a bad store fails when it is made.
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw new GatewayError('invalid_options', 'maxEntries must be a positive integer');
+  }
   const closedTtlMs = options.closedTtlMs ?? DEFAULT_CLOSED_TTL_MS;
   const now = options.now ?? Date.now;
   if (!Number.isFinite(closedTtlMs) || closedTtlMs < 0) {
-    throw new GatewayError('invalid_options', 'closedTtlMs must be a non-negative number');
+    throw new GatewayError(
+      'invalid_options',
+      'closedTtlMs must be a finite number >= 0 (closed logs must be evicted some time)',
+    );
   }
   const maxClosedLogs = options.maxClosedLogs ?? DEFAULT_MAX_CLOSED_LOGS;
   if (

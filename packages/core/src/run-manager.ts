@@ -236,7 +236,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     if (counted.size + starting >= maxActiveRuns) {
       throw new GatewayError(
         'too_many_runs',
-        `${maxActiveRuns} runs are active; try again shortly`,
+        `the limit of active runs (${maxActiveRuns}) is reached; try again shortly`,
       );
     }
     starting += 1;

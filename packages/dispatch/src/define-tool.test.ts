@@ -26,6 +26,9 @@ describe('defineTool', () => {
   it('refuses a missing schema or handler and a non-positive timeout', () => {
     const bad = [
       { ...base, inputSchema: null },
+      // The Messages API takes object schemas only.
+      { ...base, inputSchema: { type: 'string' } },
+      { ...base, inputSchema: { properties: {} } },
       { ...base, handler: 'nope' },
       { ...base, timeoutMs: 0 },
       { ...base, timeoutMs: Number.NaN },

@@ -98,8 +98,17 @@ export function defineTool<I = unknown>(spec: ToolSpec<I>): LocalTool {
       `tool name ${JSON.stringify(spec.name)} must match ^[a-zA-Z0-9_-]{1,64}$`,
     );
   }
-  if (typeof spec.inputSchema !== 'object' || spec.inputSchema === null) {
-    throw new GatewayError('invalid_options', `tool ${spec.name}: inputSchema must be an object`);
+  // The Messages API takes only object schemas (`input_schema.type: "object"`)
+  // and refuses the whole request otherwise: every run would fail.
+  if (
+    typeof spec.inputSchema !== 'object' ||
+    spec.inputSchema === null ||
+    (spec.inputSchema as { type?: unknown }).type !== 'object'
+  ) {
+    throw new GatewayError(
+      'invalid_options',
+      `tool ${spec.name}: inputSchema must be a JSON Schema with type: 'object'`,
+    );
   }
   if (typeof spec.handler !== 'function') {
     throw new GatewayError('invalid_options', `tool ${spec.name}: handler must be a function`);

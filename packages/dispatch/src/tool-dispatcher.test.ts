@@ -75,6 +75,11 @@ describe('createToolDispatcher: definitions', () => {
     expect(() => createToolDispatcher({ timeoutMs: 0 })).toThrow(GatewayError);
     expect(() => createToolDispatcher({ sourceTimeoutMs: Infinity })).toThrow(GatewayError);
     expect(() => createToolDispatcher({ listTimeoutMs: 0 })).toThrow(GatewayError);
+    for (const source of [{}, null, { listTools: () => Promise.resolve([]) }]) {
+      expect(() => createToolDispatcher({ sources: [source as never] })).toThrow(
+        /sources\[0\] must be a ToolSource/,
+      );
+    }
   });
 
   it('bounds a hanging listTools by listTimeoutMs: last list, a warning, and no second wait', async () => {

@@ -148,6 +148,15 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
       throw new GatewayError('invalid_options', `${what} must be a positive integer or Infinity`);
     }
   }
+  for (const [i, source] of (options.sources ?? []).entries()) {
+    const { listTools, callTool } = (source ?? {}) as Partial<ToolSource>;
+    if (typeof listTools !== 'function' || typeof callTool !== 'function') {
+      throw new GatewayError(
+        'invalid_options',
+        `sources[${i}] must be a ToolSource (listTools and callTool functions)`,
+      );
+    }
+  }
   const interceptors = [...(options.interceptors ?? [])];
   const approvedToolTypes: ReadonlySet<string> = new Set(options.approvedToolTypes ?? []);
   const globalGate = normalizeNeedsApproval(options.needsApproval);

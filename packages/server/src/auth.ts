@@ -21,7 +21,11 @@ export interface Authenticator {
   authenticate(request: Request, allowQueryToken: boolean): Promise<AuthResult | null>;
   /** The token answered by `POST /sessions`, or `null` when this strategy has none. */
   issueToken(sessionId: string): Promise<string | null>;
+  /** The message of a 401 from this strategy. */
+  readonly refusal: string;
 }
+
+const BEARER_REFUSAL = 'a valid bearer token is required';
 
 /** The bearer token of `request` (header first, then `?access_token=` when allowed). */
 export function bearerToken(request: Request, allowQueryToken: boolean): string | undefined {
@@ -78,6 +82,7 @@ function jwtAuthenticator(
         .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSec)
         .sign(key);
     },
+    refusal: BEARER_REFUSAL,
   };
 }
 
@@ -92,6 +97,7 @@ export function createAuthenticator(auth: GatewayAuth, logger: Logger): Authenti
       openSessionCreation: true,
       authenticate: () => Promise.resolve({}),
       issueToken: () => Promise.resolve(null),
+      refusal: BEARER_REFUSAL,
     };
   }
   if (typeof auth !== 'object' || auth === null) {
@@ -116,6 +122,8 @@ export function createAuthenticator(auth: GatewayAuth, logger: Logger): Authenti
         return null;
       },
       issueToken: () => Promise.resolve(null),
+      // Not "bearer token": the app's own check decides what it wants.
+      refusal: "the server's authenticate refused the request",
     };
   }
   if ('jwtSecret' in auth) {

@@ -134,7 +134,12 @@ describe('createGatewayHandler', () => {
       },
     });
     const { handler } = fixture;
-    expect((await handler(post('/api/sessions', null))).status).toBe(401);
+    const refused = await handler(post('/api/sessions', null));
+    expect(refused.status).toBe(401);
+    // The app's check decides what it wants: no word of a bearer token.
+    const body = (await refused.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('unauthorized');
+    expect(body.error.message).not.toMatch(/bearer/i);
     const created = await handler(post('/api/sessions', null, { 'x-user': 'admin' }));
     expect(created.status).toBe(201);
     const mine = (await created.json()) as { session_id: string; token: unknown };

@@ -69,7 +69,7 @@ async function authenticate(
 ): Promise<AuthResult> {
   const who = await ctx.auth.authenticate(call.request, route === 'events');
   if (who === null) {
-    throw new HttpError('unauthorized', 'a valid bearer token is required', {
+    throw new HttpError('unauthorized', ctx.auth.refusal, {
       'www-authenticate': 'Bearer',
     });
   }

@@ -16,7 +16,7 @@ export type SSEHandlerOptions = Omit<WriteSSEOptions, 'afterSeq' | 'signal'>;
  *
  * @example
  * ```ts
- * app.get('/runs/:id/events', sseHandler((req) => store.open(req.params.id)));
+ * app.get('/runs/:id/events', sseHandler((req) => store.open(String(req.params.id))));
  * ```
  */
 export function sseHandler(
