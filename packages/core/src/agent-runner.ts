@@ -153,6 +153,7 @@ async function runAgent(
     config,
     log,
     runId,
+    rootRunId: parent?.rootRunId ?? runId,
     sessionId,
     signal: controller.signal,
     span,

@@ -6,7 +6,10 @@ export interface ApprovalRecord {
   toolUseId: string;
   /** The session the call belongs to. */
   sessionId: string;
-  /** The run the call belongs to. */
+  /**
+   * The top-level run the call belongs to: for a sub-agent's call, the run
+   * that started the sub-agent (whose log shows the request).
+   */
   runId: string;
   /** The tool the person is asked about. */
   name: string;

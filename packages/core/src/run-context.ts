@@ -48,6 +48,8 @@ export interface RunContext {
   config: RunnerConfig;
   log: EventLog;
   runId: string;
+  /** The top-level run (this one, unless this is a sub-agent's run). */
+  rootRunId: string;
   sessionId: string;
   /** Aborted on cancel (and when the log fails). */
   signal: AbortSignal;

@@ -99,6 +99,7 @@ export async function runToolCall(
     signal,
     sessionId: ctx.sessionId,
     runId: ctx.runId,
+    rootRunId: ctx.rootRunId,
     callIndex,
     log: ctx.log,
   };

@@ -14,6 +14,7 @@ import {
   waitFor,
 } from './runner-test-helpers.js';
 import type { SubAgentConfig } from './sub-agents.js';
+import type { ToolContext } from './tools.js';
 
 afterEach(closeMocks);
 
@@ -221,6 +222,7 @@ describe('agent runner: sub-agents', () => {
 
   it("propagates the parent's cancel to the child's tool calls", async () => {
     let childToolSignal: AbortSignal | undefined;
+    let childCall: ToolContext | undefined;
     const mock = await startMock((request) => {
       if (!isChild(request)) return parentTurn(request, ['wait']);
       return { blocks: [{ type: 'tool_use', id: 'toolu_w', name: 'wait', input: {} }] };
@@ -228,6 +230,7 @@ describe('agent runner: sub-agents', () => {
     const tools = localTools({
       wait: (_input, ctx) => {
         childToolSignal = ctx.signal;
+        childCall = ctx;
         return new Promise(() => {});
       },
     });
@@ -240,6 +243,9 @@ describe('agent runner: sub-agents', () => {
     });
     await waitFor(() => childToolSignal !== undefined);
     expect(childToolSignal!.aborted).toBe(false);
+    // The child's call runs in the child's run, under the parent's (top-level) run.
+    expect(childCall!.runId).not.toBe(log.id);
+    expect(childCall!.rootRunId).toBe(log.id);
     controller.abort();
     const result = await running;
     expect(childToolSignal!.aborted).toBe(true);

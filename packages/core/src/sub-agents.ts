@@ -76,6 +76,8 @@ export interface ParentLink {
   onSpend: (spend: Spend) => void;
   /** The agent's name, for its run span. */
   agentName: string;
+  /** The top-level run: what the child's tool calls report as `rootRunId`. */
+  rootRunId: string;
 }
 
 /** Tokens spent and what they cost; `failed` for a failed model attempt. */
@@ -179,7 +181,7 @@ export function createSubAgentDispatchers(
             // The parent's session: a person approves the child's calls there.
             sessionId: toolCtx.sessionId,
           },
-          { span, onSpend, agentName: sub.name },
+          { span, onSpend, agentName: sub.name, rootRunId: toolCtx.rootRunId ?? toolCtx.runId },
         );
         if (timedOut) {
           return {

@@ -35,6 +35,12 @@ export interface ToolContext {
   signal: AbortSignal;
   sessionId: string;
   runId: string;
+  /**
+   * The top-level run the call belongs to: `runId` itself, or for a
+   * sub-agent's call, the run that started the sub-agent (whose log shows
+   * the call to a person). Approvals are scoped to it. @default runId
+   */
+  rootRunId?: string;
   /** 0-based index of the call within the run. */
   callIndex: number;
   /** The run's log; the dispatcher appends approval events to it. */
@@ -66,6 +72,8 @@ export interface ToolSourceCallContext {
   toolUseId: string;
   sessionId: string;
   runId: string;
+  /** See {@link ToolContext.rootRunId}. @default runId */
+  rootRunId?: string;
   /** 0-based index of the call within the run. */
   callIndex: number;
   /** The run's log. */

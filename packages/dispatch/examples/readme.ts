@@ -32,6 +32,7 @@ export function startRun(sessionId: string, message: string) {
 // POST /api/runs/:id/approvals — the nonce comes from the tool_approval_request event.
 export function decide(
   sessionId: string,
+  runId: string,
   body: { tool_use_id: string; nonce: string; approved: boolean; allow_tool_type?: boolean },
 ) {
   return approvals.decide({
@@ -40,5 +41,6 @@ export function decide(
     approved: body.approved,
     allowToolType: body.allow_tool_type,
     sessionId, // a call of another session answers not_found
+    runId, // ... and so does a call of another run
   });
 }

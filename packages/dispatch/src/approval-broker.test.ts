@@ -100,6 +100,24 @@ describe('createApprovalBroker: decide', () => {
     expect(await decide('s1')).toBe('ok');
   });
 
+  it('answers not_found when the decision names another run, without deciding it', async () => {
+    const broker = createApprovalBroker();
+    const record = await broker.request(call('toolu_1', 's1'));
+    const decide = (runId?: string) =>
+      broker.decide({
+        toolUseId: 'toolu_1',
+        nonce: record.nonce,
+        approved: true,
+        sessionId: 's1',
+        ...(runId !== undefined && { runId }),
+      });
+    expect(await decide('r2')).toBe('not_found');
+    const anywhere = { toolUseId: 'toolu_1', nonce: record.nonce, approved: true };
+    expect(await broker.decide({ ...anywhere, anySession: true, runId: 'r2' })).toBe('not_found');
+    expect((await broker.store.get('toolu_1'))?.decision).toBeUndefined();
+    expect(await decide('r1')).toBe('ok');
+  });
+
   it('refuses a decision that names no session unless it says anySession (fails closed)', async () => {
     const broker = createApprovalBroker();
     const record = await broker.request(call('toolu_1', 's1'));

@@ -21,6 +21,7 @@ export interface ApprovalBrokerOptions {
 export interface ApprovalRequestInput {
   toolUseId: string;
   sessionId: string;
+  /** The top-level run (`ToolContext.rootRunId`): decisions may be scoped to it. */
   runId: string;
   name: string;
   input: unknown;
@@ -38,6 +39,13 @@ interface DecideFields {
   allowToolType?: boolean;
   /** Who decided, for the audit trail. */
   approver?: string;
+  /**
+   * The run the decision comes from (a server passes the run of
+   * `POST /runs/:id/approvals`): a call of another run answers `not_found`.
+   * A sub-agent's call belongs to the top-level run that started it.
+   * @default any run (of the session, or of any session with `anySession`)
+   */
+  runId?: string;
 }
 
 /**
@@ -189,6 +197,7 @@ export function createApprovalBroker(options: ApprovalBrokerOptions = {}): Appro
       if (input.sessionId !== record.sessionId && input.anySession !== true) {
         return 'not_found';
       }
+      if (input.runId !== undefined && input.runId !== record.runId) return 'not_found';
       if (!nonceEquals(input.nonce, record.nonce)) return 'nonce_mismatch';
       if (entry.decision)
         return entry.decision.reason === 'expired' ? 'expired' : 'already_decided';

@@ -75,7 +75,9 @@ async function waitForPerson(
   const record = await broker.request({
     toolUseId: call.id,
     sessionId: ctx.sessionId,
-    runId: ctx.runId,
+    // The run a person sees the request in: a sub-agent's call is decided
+    // through the run that started the sub-agent.
+    runId: ctx.rootRunId ?? ctx.runId,
     name,
     input: call.input,
   });

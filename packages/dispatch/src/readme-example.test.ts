@@ -72,12 +72,13 @@ describe('README example', () => {
     await expect(readFile(path, 'utf8')).resolves.toBe('old notes'); // still waiting
 
     const body = { tool_use_id: request.tool_use_id, nonce: request.nonce, approved: true };
-    expect(await decide('session-2', body)).toBe('not_found');
-    expect(await decide('session-1', { ...body, nonce: `${request.nonce.slice(1)}A` })).toBe(
-      'nonce_mismatch',
-    );
-    expect(await decide('session-1', body)).toBe('ok');
-    expect(await decide('session-1', { ...body, approved: false })).toBe('already_decided');
+    expect(await decide('session-2', log.id, body)).toBe('not_found');
+    expect(await decide('session-1', 'another-run', body)).toBe('not_found');
+    expect(
+      await decide('session-1', log.id, { ...body, nonce: `${request.nonce.slice(1)}A` }),
+    ).toBe('nonce_mismatch');
+    expect(await decide('session-1', log.id, body)).toBe('ok');
+    expect(await decide('session-1', log.id, { ...body, approved: false })).toBe('already_decided');
 
     const result = await done;
     expect(result.error).toBeUndefined();

@@ -163,6 +163,7 @@ export function callSourceTool(
     toolUseId: call.id,
     sessionId: ctx.sessionId,
     runId: ctx.runId,
+    ...(ctx.rootRunId !== undefined && { rootRunId: ctx.rootRunId }),
     callIndex: ctx.callIndex,
     log: ctx.log,
   };

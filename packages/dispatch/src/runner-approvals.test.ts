@@ -65,7 +65,7 @@ function runnerFor(
 }
 
 describe('approvals through the runner', () => {
-  it("a sub-agent's gated call is approved through the parent's log and session", async () => {
+  it("a sub-agent's gated call is approved through the parent's log, session and run", async () => {
     const mock = await startMock((request) => {
       const child = JSON.stringify(request.body.system ?? '').includes('a writer');
       if (!child) {
@@ -116,16 +116,19 @@ describe('approvals through the runner', () => {
       name: 'write_file',
       parent_tool_use_id: 'call_sub',
     });
-    // The server decides with the parent's session, as it would for its own calls.
-    expect(
-      await broker.decide({
+    // The server decides with the parent's session and run, as it would for
+    // the parent's own calls: the call belongs to the run that shows it.
+    const decide = (runId: string) =>
+      broker.decide({
         toolUseId: request.tool_use_id,
         nonce: request.nonce,
         approved: true,
         sessionId: 'session-parent',
+        runId,
         approver: 'alice',
-      }),
-    ).toBe('ok');
+      });
+    expect(await decide('another-run')).toBe('not_found');
+    expect(await decide(log.id)).toBe('ok');
 
     const result = await running;
     expect(result.error).toBeUndefined();

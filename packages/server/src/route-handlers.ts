@@ -187,8 +187,10 @@ async function approvals(ctx: RouteContext, call: RouteCall): Promise<Response> 
     nonce: body.nonce,
     approved: body.approved,
     allowToolType: body.allow_tool_type ?? false,
-    // A call of another session answers not_found: no existence leak.
+    // A call of another session, or of another run of this one, answers
+    // not_found: no existence leak.
     sessionId: run.sessionId,
+    runId: run.runId,
   });
   if (answer === 'ok') return jsonResponse(200, { status: 'ok' }, call.headers);
   throw new HttpError(answer, DECIDE_MESSAGE[answer]);

@@ -155,6 +155,8 @@ export function describeRunsContract(name: string, mount: Mount): void {
     it('answers approvals: nonce_mismatch, not_found, already_decided; allow_tool_type skips later requests', async () => {
       const api = new Api(env.api.base);
       const { session_id } = await api.createSession();
+      const earlier = await api.startRun(session_id, 'hello');
+      expect((await api.allEvents(earlier)).at(-1)?.type).toBe('stream_complete');
       const runId = await api.startRun(session_id, 'please run gated');
       const reader = await api.events(runId);
       const request = (await reader.until('tool_approval_request')).at(-1)!;
@@ -171,6 +173,13 @@ export function describeRunsContract(name: string, mount: Mount): void {
       expectError(
         await api.json('POST', path, {
           json: { tool_use_id: 'toolu_nope', nonce, approved: true },
+        }),
+        'not_found',
+      );
+      // Through another run of the same session: not this run's call.
+      expectError(
+        await api.json('POST', `/runs/${earlier}/approvals`, {
+          json: { tool_use_id: toolUseId, nonce, approved: true },
         }),
         'not_found',
       );
