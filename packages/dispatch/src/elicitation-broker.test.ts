@@ -172,6 +172,26 @@ describe('createElicitationBroker', () => {
     controller.abort();
   });
 
+  it("scopes an answer to the run whose log shows the request (a sub-agent's: the top-level run)", async () => {
+    const broker = createElicitationBroker();
+    const { ctx, log, controller } = context();
+    const answer = broker.elicit(request, { ...ctx, runId: 'child-run', rootRunId: 'top-run' });
+    const event = await waitForEvent(log, 'elicitation_request');
+    const respond = (runId: string) =>
+      broker.respond({
+        elicitationId: event.elicitation_id,
+        nonce: event.nonce,
+        action: 'decline',
+        sessionId: 'session-1',
+        runId,
+      });
+    expect(await respond('child-run')).toEqual({ status: 'not_found' });
+    expect(await respond('another-run')).toEqual({ status: 'not_found' });
+    expect(await respond('top-run')).toEqual({ status: 'ok' });
+    expect(await answer).toEqual({ action: 'decline' });
+    controller.abort();
+  });
+
   it('answers cancel at expiry, and a late answer gets expired', async () => {
     vi.useFakeTimers({ now: 1_000 });
     const broker = createElicitationBroker({ timeoutMs: 5_000 });

@@ -49,6 +49,12 @@ interface RespondFields {
   action: ElicitationAction;
   /** The answer, with `accept`: checked against the requested schema, defaults applied. */
   content?: unknown;
+  /**
+   * The run the answer comes from (a server passes the run of
+   * `POST /runs/:id/elicitations`): a request of another run answers
+   * `not_found`. @default any run
+   */
+  runId?: string;
 }
 
 /**
@@ -194,7 +200,8 @@ export function createElicitationBroker(options: ElicitationBrokerOptions = {}):
     const record: ElicitationRecord = {
       toolUseId: keyOf(elicitationId),
       sessionId: ctx.sessionId,
-      runId: ctx.runId,
+      // The run whose log shows the request (for a sub-agent's call, the top-level run).
+      runId: ctx.rootRunId ?? ctx.runId,
       name: `${KEY_PREFIX}${request.server}`,
       inputDigest: callDigest(request.server, [request.message, request.requestedSchema]),
       nonce: createNonce(),
@@ -259,6 +266,7 @@ export function createElicitationBroker(options: ElicitationBrokerOptions = {}):
       if (input.sessionId !== record.sessionId && input.anySession !== true) {
         return { status: 'not_found' };
       }
+      if (input.runId !== undefined && input.runId !== record.runId) return { status: 'not_found' };
       if (!nonceEquals(input.nonce, record.nonce)) return { status: 'nonce_mismatch' };
       const closedAs = (decision: ApprovalDecision): RespondAnswer => ({
         status: decision.reason === 'expired' ? 'expired' : 'already_decided',

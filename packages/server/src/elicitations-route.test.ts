@@ -37,21 +37,27 @@ describe('POST /api/runs/:id/elicitations', () => {
       session_id: string;
       token: string;
     };
-    const started = await fixture.handler(
-      post(`/api/sessions/${sessionId}/runs`, { message: 'please run gated' }, token),
-    );
-    const { run_id: runId } = (await started.json()) as { run_id: string };
-    const log = (await fixture.runs.openLog(runId))!;
+    const start = async (message: string) => {
+      const started = await fixture.handler(
+        post(`/api/sessions/${sessionId}/runs`, { message }, token),
+      );
+      const { run_id: runId } = (await started.json()) as { run_id: string };
+      return { runId, log: (await fixture.runs.openLog(runId))! };
+    };
+    // A finished run of the same session first: answers through it must not count.
+    const earlier = await start('hello');
+    for await (const entry of earlier.log.read()) void entry;
+    const { runId, log } = await start('please run gated');
     for await (const entry of log.read()) {
       if (entry.event.type === 'tool_approval_request') break;
     }
-    return { sessionId, token, runId, log };
+    return { sessionId, token, runId, log, earlierRunId: earlier.runId };
   }
 
   it('answers like approvals, 400 for content that fails the schema, and the server gets the answer', async () => {
     const elicitations = createElicitationBroker();
     fixture = await createFixture({ handler: { elicitations } });
-    const { sessionId, token, runId, log } = await waitingRun(fixture);
+    const { sessionId, token, runId, log, earlierRunId } = await waitingRun(fixture);
     const asked = new AbortController();
     const answer: Promise<ElicitationAnswer> = elicitations.elicit(
       { server: 'travel', message: 'Where to?', requestedSchema: schema },
@@ -64,8 +70,8 @@ describe('POST /api/runs/:id/elicitations', () => {
         break;
       }
     }
-    const route = `/api/runs/${runId}/elicitations`;
-    const send = async (body: unknown, as = token) => {
+    const send = async (body: unknown, as = token, run = runId) => {
+      const route = `/api/runs/${run}/elicitations`;
       const response = await fixture!.handler(post(route, body, as));
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
@@ -85,6 +91,11 @@ describe('POST /api/runs/:id/elicitations', () => {
     expect(
       await send({ elicitation_id: 'nope', nonce: base.nonce, action: 'decline' }),
     ).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    // Through another run of the same session: not that run's request.
+    expect(await send({ ...base, action: 'decline' }, token, earlierRunId)).toMatchObject({
+      status: 404,
+      body: { error: { code: 'not_found' } },
+    });
     expect(await send({ ...base, action: 'accept', content: { city: 'Porto' } })).toEqual({
       status: 200,
       body: { status: 'ok' },

@@ -215,8 +215,10 @@ async function elicitations(ctx: RouteContext, call: RouteCall): Promise<Respons
     nonce: body.nonce,
     action: body.action,
     ...(body.content !== undefined && { content: body.content }),
-    // A request of another session answers not_found: no existence leak.
+    // A request of another session, or of another run of this one, answers
+    // not_found: no existence leak.
     sessionId: run.sessionId,
+    runId: run.runId,
   });
   if (answer.status === 'ok') return jsonResponse(200, { status: 'ok' }, call.headers);
   if (answer.status === 'invalid_content') {
