@@ -5,11 +5,13 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { AuthGuard } from './auth-guard.js';
 import { isAuthError } from './connection-errors.js';
+import type { McpServerState } from './connection-types.js';
 
 /**
  * @internal The authorization side of one HTTP server's connection: its
  * OAuth provider (bounded by an {@link AuthGuard}), the transport a refusal
- * left waiting for `finishAuth`, and the callers waiting for that refusal.
+ * left waiting for `finishAuth`, and the `finishAuth` callers waiting for a
+ * refusal still on its way.
  * The connection keeps the state machine; this keeps what it needs to know.
  */
 export class ConnectionAuth {
@@ -28,12 +30,27 @@ export class ConnectionAuth {
   /** A new connection attempt: what its transport needs (the watching `fetch`, the provider). */
   attempt(): { fetch: FetchLike; authProvider?: OAuthClientProvider } {
     this.#guard.attempt();
+    // The sign-in an earlier attempt sent a person to is over: its waiters look again.
+    this.wake();
     return { fetch: this.#guard.fetch(), ...(this.provider && { authProvider: this.provider }) };
   }
 
   /** The server became ready: the count of authorizations starts over. */
   ready(): void {
     this.#guard.ready();
+  }
+
+  /**
+   * True while a refusal may still come for a sign-in under way: the
+   * current attempt (or a call of the ready server, asking for more scopes)
+   * sent a person to authorize, and the connection in `state` has neither
+   * been refused yet nor given up or closed. A new attempt resets it.
+   */
+  awaitingRefusal(state: McpServerState): boolean {
+    return (
+      this.#guard.redirected &&
+      (state === 'connecting' || state === 'ready' || state === 'restarting')
+    );
   }
 
   /** True when `error` (or the last responses) say the server wants credentials. */
@@ -56,30 +73,31 @@ export class ConnectionAuth {
     if (transport instanceof StreamableHTTPClientTransport) this.#pending = transport;
   }
 
-  /** Wakes the callers of {@link untilRefused}. */
+  /** Wakes the callers of {@link until}: the connection changed, they check again. */
   wake(): void {
     for (const wake of this.#waiters) wake();
   }
 
   /**
-   * Resolves once `required()` holds (woken by {@link wake}); rejects with
-   * `cancelled` when `signal` aborts first.
+   * Resolves once `settled()` holds, checked now and at every {@link wake};
+   * rejects with `cancelled` when `signal` aborts first.
    */
-  untilRefused(required: () => boolean, signal?: AbortSignal): Promise<void> {
-    if (required()) return Promise.resolve();
+  until(settled: () => boolean, signal?: AbortSignal): Promise<void> {
+    if (settled()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const done = (): void => {
-        this.#waiters.delete(done);
+      const check = (): void => {
+        if (!settled()) return;
+        this.#waiters.delete(check);
         signal?.removeEventListener('abort', stop);
         resolve();
       };
       const stop = (): void => {
-        this.#waiters.delete(done);
+        this.#waiters.delete(check);
         reject(new GatewayError('cancelled', 'finishAuth was cancelled'));
       };
       if (signal?.aborted) return stop();
       signal?.addEventListener('abort', stop, { once: true });
-      this.#waiters.add(done);
+      this.#waiters.add(check);
     });
   }
 

@@ -18,17 +18,17 @@ export interface McpClientManagerOptions extends LoadMcpConfigOptions {
   builtinToolNames?: Iterable<string>;
   /** Expose every tool as `<server>__<tool>`. @default false */
   prefixTools?: boolean;
-  /** Time for one server to spawn, initialize and list its tools. @default 15000 */
+  /** Time for one server to spawn, initialize and list its tools; > 0 and ≤ 2147483647. @default 15000 */
   startupTimeoutMs?: number;
-  /** Time a call may go without a response or progress notification. @default 30000 */
+  /** Time a call may go without a response or progress notification; > 0 (`Infinity`: none). @default 30000 */
   callTimeoutMs?: number;
-  /** Per-server call timeouts, by server name; a call's own `timeoutMs` still wins. @default {} */
+  /** Per-server call timeouts, by server name, each > 0 (`Infinity`: none); a call's own `timeoutMs` still wins. @default {} */
   timeoutOverrides?: Record<string, number>;
-  /** Hard cap on a call however much progress it reports. @default 300000 */
+  /** Hard cap on a call however much progress it reports; > 0 (`Infinity`: none). @default 300000 */
   maxTotalTimeoutMs?: number;
   /** Restart policy after an unexpected exit or a failed start. @default { maxAttempts: 5, initialDelayMs: 500, maxDelayMs: 30000, resetAfterMs: 60000 } */
   restart?: RestartOptions;
-  /** Each shutdown step (stdin closed → SIGTERM → SIGKILL to the group) waits this long. @default 2000 */
+  /** Each shutdown step (stdin closed → SIGTERM → SIGKILL to the group) waits this long; ≥ 0 and ≤ 2147483647. @default 2000 */
   killGraceMs?: number;
   /** Give stdio servers the whole `process.env` (plus their `env`) instead of the default set. @default false */
   inheritEnv?: boolean;
@@ -148,9 +148,10 @@ export interface McpClientManager extends ToolSource {
   /**
    * Completes the authorization-code flow of `server` with the `code` your
    * OAuth callback received, then connects it again; resolves with its
-   * status. Waits (bounded by `signal`) for an attempt still under way to
-   * reach `auth_required` first.
-   * @throws GatewayError `invalid_options` for an unknown server, one without an `authProvider`, or one not waiting for authorization.
+   * status. When a person was sent to authorize by an attempt (or call)
+   * still under way, first waits (bounded by `signal`) for it to reach
+   * `auth_required`.
+   * @throws GatewayError `invalid_options` for an unknown server, one without an `authProvider`, or one not waiting for authorization (ready, or failed for another reason); `cancelled` when `signal` aborts or the manager shuts down.
    */
   finishAuth(
     server: string,

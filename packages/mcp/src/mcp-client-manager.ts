@@ -10,6 +10,7 @@ import type { McpRoot } from './client-features.js';
 import type { ConnectionSettings } from './connection-types.js';
 import { addExitHook, removeExitHook } from './exit-hooks.js';
 import { loadMcpConfig, type LoadedServer } from './load-config.js';
+import { checkManagerOptions } from './manager-options.js';
 import { serverStatus, toolDefinitions } from './manager-status.js';
 import type {
   McpClientManager,
@@ -42,9 +43,11 @@ export type {
  * const outcome = await mcp.callTool('echo', { message: 'hi' });
  * await mcp.shutdown();
  * ```
- * @throws GatewayError `invalid_options` for a bad `maxToolPages`, `maxTools` or `maxMessageBytes`.
+ * @throws GatewayError `invalid_options` for an option out of its range (a timeout ≤ 0, a
+ * negative `restart.maxAttempts`, …), naming it.
  */
 export function createMcpClientManager(options: McpClientManagerOptions = {}): McpClientManager {
+  checkManagerOptions(options);
   const logger = options.logger ?? consoleLogger;
   const prefixTools = options.prefixTools ?? false;
   const builtins = new Set(options.builtinToolNames ?? []);
@@ -52,16 +55,6 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
   const maxTotalTimeoutMs = options.maxTotalTimeoutMs ?? 300_000;
   // A Map: a server named `constructor` must not find Object.prototype's.
   const overrides = new Map(Object.entries(options.timeoutOverrides ?? {}));
-  for (const [what, value] of [
-    ['maxToolPages', options.maxToolPages],
-    ['maxTools', options.maxTools],
-    ['maxMessageBytes', options.maxMessageBytes],
-    ['maxAuthorizationAttempts', options.maxAuthorizationAttempts],
-  ] as const) {
-    if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
-      throw new GatewayError('invalid_options', `${what} must be a positive integer`);
-    }
-  }
   const listeners = {
     status: new Set<McpClientManagerEvents['status']>(),
     tools: new Set<McpClientManagerEvents['tools']>(),
@@ -193,6 +186,8 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
       if (fail) signal?.removeEventListener('abort', fail);
     }
     for (const s of status()) {
+      // A skipped server (a config problem) was reported as such while loading.
+      if (!connections.has(s.name)) continue;
       if (s.state === 'failed')
         logger.error(`MCP server "${s.name}" failed to start: ${s.error ?? ''}`);
       if (s.state === 'restarting')

@@ -154,21 +154,37 @@ export class ServerConnection {
     this.settings.logger.error(this.error);
     this.setState('failed');
     if (client) void client.close().catch(() => undefined);
-    auth.wake();
     return true;
   }
 
   /**
    * Completes an authorization-code flow with the `code` the callback
-   * received, then connects again. Waits (bounded by `signal`) for a
-   * connection attempt still under way to reach `auth_required` first.
+   * received, then connects again. A sign-in still under way is first
+   * waited for (bounded by `signal`): the refused transport that completes
+   * it exists once the server's refusal lands.
+   * @throws GatewayError `invalid_options` when the server is not waiting for
+   * authorization; `cancelled` when `signal` aborts or the connection closes.
    */
   async finishAuth(code: string, signal?: AbortSignal): Promise<void> {
     const auth = this.auth;
     if (!auth?.provider) {
       throw new GatewayError('invalid_options', `MCP server "${this.name}" has no authProvider`);
     }
-    await auth.untilRefused(() => this.errorCode === 'auth_required' || this.isClosed(), signal);
+    // setState wakes the wait at every change: it cannot be left pending.
+    await auth.until(() => !auth.awaitingRefusal(this.state), signal);
+    if (this.isClosed()) {
+      throw new GatewayError(
+        'cancelled',
+        `finishAuth("${this.name}") was cancelled: the MCP client manager shut down`,
+      );
+    }
+    if (this.errorCode !== 'auth_required') {
+      const why = this.error === undefined ? this.state : `${this.state}: ${this.error}`;
+      throw new GatewayError(
+        'invalid_options',
+        `MCP server "${this.name}" is not waiting for authorization (it is ${why})`,
+      );
+    }
     await auth.finish(this.name, code);
     this.errorCode = undefined;
     this.attempt = 0;
@@ -383,6 +399,8 @@ export class ServerConnection {
   private setState(state: McpServerState): void {
     if (this.state === state && state !== 'connecting') return;
     this.state = state;
+    // A finishAuth waiting for a refusal looks again: it may never come now.
+    this.auth?.wake();
     if (state === 'ready') {
       this.errorCode = undefined;
       this.auth?.ready();

@@ -260,4 +260,29 @@ describe('startup', () => {
     expect(logger.warnings.filter((w) => w.includes('restart attempt'))).toEqual([]);
     expect(logger.errors.filter((e) => e.includes('retrying'))).toEqual([]);
   });
+
+  it('reports a skipped server (unknown type, unset variable) once, as skipped', async () => {
+    const mcpJsonPath = join(dir, 'skipped.mcp.json');
+    await writeFile(
+      mcpJsonPath,
+      JSON.stringify({
+        mcpServers: {
+          legacy: { type: 'sse', url: 'http://127.0.0.1:1/sse' },
+          secret: { type: 'http', url: 'http://127.0.0.1:1/mcp?key=${UNSET_KEY}' },
+        },
+      }),
+    );
+    const logger = recordingLogger();
+    const manager = createMcpClientManager({ mcpJsonPath, env: {}, logger });
+    expect(await manager.startup()).toMatchObject([
+      { name: 'legacy', state: 'failed', error: 'unsupported server type "sse"' },
+      { name: 'secret', state: 'failed', error: expect.stringContaining('UNSET_KEY') },
+    ]);
+    const lines = [...logger.warnings, ...logger.errors];
+    for (const name of ['legacy', 'secret']) {
+      const about = lines.filter((line) => line.includes(`"${name}"`));
+      expect(about).toHaveLength(1);
+      expect(about[0]).toContain('skipped');
+    }
+  });
 });

@@ -21,6 +21,8 @@ export interface TestOAuthServer {
   mcpStatuses: number[];
   /** Makes every access token issued so far invalid (as an expiry would). */
   revokeAccessTokens(): void;
+  /** Makes every token issued so far invalid, refresh tokens too: only a new sign-in helps. */
+  revokeAllTokens(): void;
   close(): Promise<void>;
 }
 
@@ -208,6 +210,10 @@ export async function startTestOAuthServer(
     clientAuth,
     mcpStatuses,
     revokeAccessTokens: () => valid.clear(),
+    revokeAllTokens: () => {
+      valid.clear();
+      refreshTokens.clear();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         http.closeAllConnections();
