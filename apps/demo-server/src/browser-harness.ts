@@ -461,5 +461,29 @@ export function describeBrowserScenario(name: string, options: BrowserScenarioOp
       await shot('phone');
       expect(pageErrors).toEqual([]);
     }, 60_000);
+
+    it('starts a new conversation with the next message when the server no longer has this one', async () => {
+      await page.setViewportSize({ width: 1200, height: 900 });
+      const old = await saved();
+      const client = createGatewayClient({ baseUrl: `${url}/api` });
+      // What another tab's "New conversation" (or a server restart) does to this one.
+      await client.session(old.id, old.token).delete();
+      await message().fill('Hello again');
+      await message().press('Enter');
+      await page
+        .getByRole('alert')
+        .filter({ hasText: 'no longer had the previous conversation' })
+        .waitFor();
+      expect(await page.locator('ol.conversation > li').count()).toBe(1);
+      const runId = await runAt(0).getAttribute('data-run-id');
+      await runStatus(0, 'completed').waitFor();
+      expect(await pageRunText(runId ?? '')).toContain('Hello again');
+      const fresh = await saved();
+      expect(fresh.id).not.toBe(old.id);
+      const record = await client.session(fresh.id, fresh.token).get();
+      expect(record.runs.map((run) => run.run_id)).toEqual([runId]);
+      await shot('new-conversation-after-loss');
+      expect(pageErrors).toEqual([]);
+    }, 60_000);
   });
 }

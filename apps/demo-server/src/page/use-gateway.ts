@@ -225,10 +225,29 @@ export function useGateway(): Gateway {
       if (message === '' || !current) return false;
       setSending(true);
       setError(undefined);
-      try {
-        const run = await current.send(message);
+      const start = async (on: ClientSession): Promise<void> => {
+        const run = await on.send(message);
         dispatch({ type: 'run', runId: run.id, message });
         void follow(run, true);
+      };
+      try {
+        try {
+          await start(current);
+        } catch (cause) {
+          if (!GatewayClientError.isInstance(cause) || !SESSION_GONE.has(cause.code)) throw cause;
+          // The server no longer knows this conversation (it restarted with a
+          // new token secret, or another tab closed it): start a new one with
+          // this message, and say so, rather than failing every send.
+          for (const controller of followers.current.values()) controller.abort();
+          lastSeq.current.clear();
+          saveSession(undefined);
+          dispatch({ type: 'reset' });
+          setDeciding(new Set());
+          await start(await startSession());
+          setError(
+            'The server no longer had the previous conversation (it restarted, or the conversation was closed in another tab), so this message started a new one.',
+          );
+        }
         return true;
       } catch (cause) {
         setError(
@@ -241,7 +260,7 @@ export function useGateway(): Gateway {
         setSending(false);
       }
     },
-    [follow],
+    [follow, startSession],
   );
 
   const decide = useCallback(
