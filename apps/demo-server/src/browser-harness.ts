@@ -310,6 +310,13 @@ export function describeBrowserScenario(name: string, options: BrowserScenarioOp
         const integer = form.getByLabel('Integer', { exact: true });
         expect(await integer.inputValue()).toBe('42');
         await name.fill('Ada Lovelace');
+        // Out of the schema's range: the browser refuses it at the field, nothing is sent.
+        await integer.fill('5000');
+        await form.getByRole('button', { name: 'Accept' }).click();
+        expect(
+          await integer.evaluate((el) => (el as HTMLInputElement).validity.rangeOverflow),
+        ).toBe(true);
+        expect(await form.count()).toBe(1);
         await integer.fill('7');
         await form.getByLabel('Boolean', { exact: true }).check();
         await shot('elicitation-form');

@@ -37,6 +37,24 @@ describe('the elicitation form', () => {
     expect(fields[5]?.options).toEqual([{ value: 'h1', label: 'Superman' }]);
   });
 
+  it("carries the schema's bounds to the inputs, so the browser checks them at the field", () => {
+    const fields = fieldsOf({
+      type: 'object',
+      properties: {
+        n: { type: 'number', minimum: 1, maximum: 1000 },
+        i: { type: 'integer', minimum: 0 },
+        s: { type: 'string', minLength: 2, maxLength: 8 },
+        b: { type: 'boolean', minimum: 3 },
+      },
+    });
+    expect(fields.map((f) => f.limits)).toEqual([
+      { min: 1, max: 1000 },
+      { min: 0 },
+      { minLength: 2, maxLength: 8 },
+      {},
+    ]);
+  });
+
   it('sends typed values and leaves empty optional fields out', () => {
     const fields = fieldsOf(schema);
     expect(

@@ -18,6 +18,39 @@ interface Field {
   options: { value: string; label: string }[];
   required: boolean;
   initial: unknown;
+  /**
+   * The schema's bounds as input attributes (`min`/`max` of a number,
+   * `minlength`/`maxlength` of a text), so the browser refuses an answer out
+   * of range at the field, before it is sent.
+   */
+  limits: { min?: number; max?: number; minLength?: number; maxLength?: number };
+}
+
+function numberAt(schema: Schema, key: string): number | undefined {
+  const value = schema[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function limitsOf(prop: Schema, kind: Field['kind']): Field['limits'] {
+  const pick = (pairs: [keyof Field['limits'], string][]): Field['limits'] => {
+    const limits: Field['limits'] = {};
+    for (const [name, key] of pairs) {
+      const value = numberAt(prop, key);
+      if (value !== undefined) limits[name] = value;
+    }
+    return limits;
+  };
+  if (kind === 'number' || kind === 'integer')
+    return pick([
+      ['min', 'minimum'],
+      ['max', 'maximum'],
+    ]);
+  if (kind === 'text')
+    return pick([
+      ['minLength', 'minLength'],
+      ['maxLength', 'maxLength'],
+    ]);
+  return {};
 }
 
 type Schema = Record<string, unknown>;
@@ -79,6 +112,7 @@ export function fieldsOf(schema: unknown): Field[] {
       options: kind === 'multi' ? itemOptions : options,
       required: required.has(key),
       initial: prop.default,
+      limits: limitsOf(prop, kind),
     };
   });
 }
@@ -221,6 +255,7 @@ export function ElicitationForm({
                 type={field.kind === 'text' ? field.inputType : 'number'}
                 step={field.kind === 'integer' ? 1 : 'any'}
                 required={field.required}
+                {...field.limits}
                 value={typeof value === 'string' || typeof value === 'number' ? String(value) : ''}
                 onInput={(e) => set(field.key, e.currentTarget.value)}
               />
