@@ -84,7 +84,11 @@ describe('process lifecycle', () => {
       });
       expect(signalled).toBe(true);
       // The stream got the end of the run before the server went.
-      expect(entries.at(-1)?.event).toMatchObject({ type: 'error', code: 'cancelled' });
+      expect(entries.at(-1)?.event).toMatchObject({
+        type: 'error',
+        code: 'cancelled',
+        message: 'the server is shutting down',
+      });
 
       await demo.exited;
       expect(await waitUntilGone(processes, GONE_DEADLINE_MS)).toEqual([]);

@@ -7,7 +7,13 @@ import type {
   RunParams,
   RunResult,
 } from './agent-runner-types.js';
-import { errorMessage, settle, type ErrorPayload, type RunErrorCode } from './errors.js';
+import {
+  errorMessage,
+  GatewayError,
+  settle,
+  type ErrorPayload,
+  type RunErrorCode,
+} from './errors.js';
 import { emptyUsage, type Usage } from './events.js';
 import {
   cancelled,
@@ -395,6 +401,15 @@ class RunTimeout extends Error {
 }
 
 function toRunError(thrown: unknown, signal: AbortSignal): ErrorPayload<RunErrorCode> {
+  const error = runErrorOf(thrown, signal);
+  // A cancel that says why (the run manager shutting down) keeps its words.
+  const reason: unknown = signal.reason;
+  if (error.code === 'cancelled' && GatewayError.isInstance(reason) && reason.code === 'cancelled')
+    return { code: 'cancelled', message: reason.message };
+  return error;
+}
+
+function runErrorOf(thrown: unknown, signal: AbortSignal): ErrorPayload<RunErrorCode> {
   // Whatever the abort made the run throw (cancelled, an aborted wait), a
   // time limit says so. The first abort wins: a cancel before it stays one.
   if (signal.aborted && signal.reason instanceof RunTimeout && !(thrown instanceof LogAppendError))

@@ -448,6 +448,14 @@ describe('createRunManager', () => {
     expect(manager.activeRuns).toBe(0);
     expect((await manager.getRun(runId))?.state).toBe('cancelled');
     expect(log.closed).toBe(true);
+    // A reader (a page) can tell a shutdown from a person's cancel.
+    const entries = [];
+    for await (const entry of log.read()) entries.push(entry.event);
+    expect(entries.at(-1)).toEqual({
+      type: 'error',
+      code: 'cancelled',
+      message: 'the server is shutting down',
+    });
     await expect(manager.startRun(sessionId, { message: 'hi' })).rejects.toMatchObject({
       code: 'too_many_runs',
     });

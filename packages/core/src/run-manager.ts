@@ -15,6 +15,9 @@ import type {
 } from './run-manager-types.js';
 import type { RunEnd, RunRecord } from './session-store.js';
 
+/** Why `close()` cancels runs: their terminal `error { code: 'cancelled' }` says so. */
+const SHUTTING_DOWN = new GatewayError('cancelled', 'the server is shutting down');
+
 /** Default of `maxActiveRuns`. */
 export const DEFAULT_MAX_ACTIVE_RUNS = 100;
 /** Default of `sessionTtlMs`: a day. */
@@ -387,12 +390,12 @@ export function createRunManager(options: RunManagerOptions): RunManager {
 
     close() {
       closing ??= (async () => {
-        for (const run of active.values()) run.controller.abort();
+        for (const run of active.values()) run.controller.abort(SHUTTING_DOWN);
         // Starts on their way finish registering, then get aborted too.
         await Promise.allSettled(pendingStarts);
         while (active.size > 0) {
           const runs = [...active.values()];
-          for (const run of runs) run.controller.abort();
+          for (const run of runs) run.controller.abort(SHUTTING_DOWN);
           await Promise.allSettled(runs.map((run) => run.done));
         }
       })();

@@ -82,6 +82,9 @@ function PartView({
   }
 }
 
+/** The message of a run cancelled by a person (core's `cancelled()`). */
+const PLAIN_CANCEL = 'the run was cancelled';
+
 const STATUS_WORDS = {
   running: 'Running…',
   completed: 'Done',
@@ -118,9 +121,12 @@ export function RunCard({ run, index, deciding, onDecide, onRespond, onCancel }:
         )}
         {run.error && (
           <p class={run.status === 'cancelled' ? 'notice' : 'notice error'}>
-            {run.status === 'cancelled'
-              ? 'Cancelled.'
-              : `Error ${run.error.code}: ${run.error.message}`}
+            {run.status !== 'cancelled'
+              ? `Error ${run.error.code}: ${run.error.message}`
+              : run.error.message === PLAIN_CANCEL
+                ? 'Cancelled.'
+                : // Not a person's cancel: say why (the server shutting down, say).
+                  `Cancelled: ${run.error.message}.`}
           </p>
         )}
         <footer class="run-meta">
