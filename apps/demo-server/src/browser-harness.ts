@@ -490,6 +490,22 @@ export function describeBrowserScenario(name: string, options: BrowserScenarioOp
       const record = await client.session(fresh.id, fresh.token).get();
       expect(record.runs.map((run) => run.run_id)).toEqual([runId]);
       await shot('new-conversation-after-loss');
+
+      // A new conversation asks for write_file again; cancelling the run while
+      // it waits shows the call as cancelled, not as a failure.
+      const info = (await (await fetch(`${url}/demo/info`)).json()) as {
+        prompts: { label: string; text: string }[];
+      };
+      const prompt = info.prompts.find((p) => /write_file/.test(p.text));
+      await page.getByRole('button', { name: prompt!.label }).click();
+      await page.getByRole('button', { name: 'Approve' }).waitFor();
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await runStatus(1, 'cancelled').waitFor();
+      const tool = runAt(1).locator('section.tool', { hasText: 'write_file' });
+      await tool.locator('.tool-status', { hasText: 'cancelled' }).waitFor();
+      expect(await tool.locator('.tool-error').count()).toBe(0);
+      expect(await runAt(1).locator('.notice').textContent()).toBe('Cancelled.');
+      await shot('cancelled-while-waiting');
       expect(pageErrors).toEqual([]);
     }, 60_000);
   });

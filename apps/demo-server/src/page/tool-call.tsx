@@ -51,9 +51,12 @@ export function ToolCall({
 }: ToolCallProps) {
   const approval = tool.approval;
   const asking = tool.elicitations?.some((e) => e.state === 'pending') === true;
+  // A call the run's cancel ended did not fail: it is shown as cancelled.
   const status = tool.done
     ? tool.error
-      ? 'failed'
+      ? tool.error.code === 'cancelled'
+        ? 'cancelled'
+        : 'failed'
       : 'done'
     : approval?.state === 'pending' || asking
       ? 'waiting'
@@ -76,11 +79,13 @@ export function ToolCall({
             ? 'done'
             : status === 'failed'
               ? 'error'
-              : status === 'waiting'
-                ? asking
-                  ? 'asks you'
-                  : 'needs approval'
-                : 'running…'}
+              : status === 'cancelled'
+                ? 'cancelled'
+                : status === 'waiting'
+                  ? asking
+                    ? 'asks you'
+                    : 'needs approval'
+                  : 'running…'}
         </span>
       </header>
       {tool.parent !== undefined && <p class="muted small">inside sub-agent call {tool.parent}</p>}
@@ -135,7 +140,12 @@ export function ToolCall({
           onRespond={onRespond}
         />
       ))}
-      {tool.done && tool.error && (
+      {tool.done && tool.error && status === 'cancelled' && (
+        <p class="muted" role="note">
+          Stopped: {tool.error.message}.
+        </p>
+      )}
+      {tool.done && tool.error && status === 'failed' && (
         <div class="tool-error" role="note">
           <strong>Error {tool.error.code}:</strong> {tool.error.message}
         </div>
