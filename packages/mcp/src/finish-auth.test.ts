@@ -56,21 +56,26 @@ function holdableProvider() {
   return { provider, urls, holdNext };
 }
 
+/** A manager of one authorization-code server where nothing listens, not restarted. */
+function unreachableManager() {
+  return createManager({
+    servers: {
+      docs: {
+        type: 'http',
+        url: 'http://127.0.0.1:1/mcp',
+        authProvider: createAuthorizationCodeProvider({
+          redirectUrl: 'http://127.0.0.1:1/callback',
+          onAuthorizationUrl: () => undefined,
+        }),
+      },
+    },
+    restart: { maxAttempts: 0 },
+  });
+}
+
 describe('finishAuth', () => {
   it('rejects at once with invalid_options for a server that failed without asking for authorization', async () => {
-    const manager = createManager({
-      servers: {
-        docs: {
-          type: 'http',
-          url: 'http://127.0.0.1:1/mcp',
-          authProvider: createAuthorizationCodeProvider({
-            redirectUrl: 'http://127.0.0.1:1/callback',
-            onAuthorizationUrl: () => undefined,
-          }),
-        },
-      },
-      restart: { maxAttempts: 0 },
-    });
+    const manager = unreachableManager();
     const [status] = await manager.startup();
     expect(status).toMatchObject({
       state: 'failed',
@@ -102,19 +107,7 @@ describe('finishAuth', () => {
   });
 
   it('rejects with cancelled after shutdown', async () => {
-    const manager = createManager({
-      servers: {
-        docs: {
-          type: 'http',
-          url: 'http://127.0.0.1:1/mcp',
-          authProvider: createAuthorizationCodeProvider({
-            redirectUrl: 'http://127.0.0.1:1/callback',
-            onAuthorizationUrl: () => undefined,
-          }),
-        },
-      },
-      restart: { maxAttempts: 0 },
-    });
+    const manager = unreachableManager();
     await manager.startup();
     await manager.shutdown();
     await expect(manager.finishAuth('docs', 'code')).rejects.toMatchObject({
