@@ -49,6 +49,19 @@ interface DecideFields {
 }
 
 /**
+ * @internal Whether a decision (or an elicitation's answer) may reach
+ * `record`: it comes from the record's session (or says `anySession`), and
+ * from its run when it names one. Out of scope reads as `not_found`.
+ */
+export function inScope(
+  input: { sessionId?: string; anySession?: boolean; runId?: string },
+  record: { sessionId: string; runId: string },
+): boolean {
+  if (input.sessionId !== record.sessionId && input.anySession !== true) return false;
+  return input.runId === undefined || input.runId === record.runId;
+}
+
+/**
  * A decision posted by a person (through the server's approval endpoint).
  * It names the session it comes from: a call of another session answers
  * `not_found`, exactly as a missing one. A trusted back office that may
@@ -194,10 +207,7 @@ export function createApprovalBroker(options: ApprovalBrokerOptions = {}): Appro
       const entry = await store.get(input.toolUseId);
       if (!entry) return 'not_found';
       const { record } = entry;
-      if (input.sessionId !== record.sessionId && input.anySession !== true) {
-        return 'not_found';
-      }
-      if (input.runId !== undefined && input.runId !== record.runId) return 'not_found';
+      if (!inScope(input, record)) return 'not_found';
       if (!nonceEquals(input.nonce, record.nonce)) return 'nonce_mismatch';
       if (entry.decision)
         return entry.decision.reason === 'expired' ? 'expired' : 'already_decided';

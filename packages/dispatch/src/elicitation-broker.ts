@@ -7,7 +7,7 @@ import {
   type Logger,
   type ToolSourceCallOptions,
 } from '@claude-gateway/core';
-import { createApprovalBroker, DEFAULT_APPROVAL_TIMEOUT_MS } from './approval-broker.js';
+import { createApprovalBroker, DEFAULT_APPROVAL_TIMEOUT_MS, inScope } from './approval-broker.js';
 import { callDigest, createNonce, nonceEquals } from './approval-crypto.js';
 import type { ApprovalDecision, ApprovalRecord, ApprovalStore } from './approval-store.js';
 import { applySchemaDefaults } from './elicitation-defaults.js';
@@ -263,10 +263,7 @@ export function createElicitationBroker(options: ElicitationBrokerOptions = {}):
       const entry = await store.get(keyOf(input.elicitationId));
       if (!entry) return { status: 'not_found' };
       const record = entry.record as ElicitationRecord;
-      if (input.sessionId !== record.sessionId && input.anySession !== true) {
-        return { status: 'not_found' };
-      }
-      if (input.runId !== undefined && input.runId !== record.runId) return { status: 'not_found' };
+      if (!inScope(input, record)) return { status: 'not_found' };
       if (!nonceEquals(input.nonce, record.nonce)) return { status: 'nonce_mismatch' };
       const closedAs = (decision: ApprovalDecision): RespondAnswer => ({
         status: decision.reason === 'expired' ? 'expired' : 'already_decided',

@@ -40,6 +40,14 @@ interface ToolCallProps {
   onRespond: (request: ElicitationRequestEvent, reply: ElicitationReply) => void;
 }
 
+/** What the header says of a call (one that waits says for what). */
+const STATUS_WORDS = {
+  done: 'done',
+  failed: 'error',
+  cancelled: 'cancelled',
+  running: 'running…',
+} as const;
+
 /** One tool call: name, source, duration, input, result or error, and its approval prompt. */
 export function ToolCall({
   tool,
@@ -75,17 +83,7 @@ export function ToolCall({
         {tool.source !== undefined && <span class="badge">{tool.source}</span>}
         {tool.durationMs !== undefined && <span class="muted">{tool.durationMs} ms</span>}
         <span class={`tool-status status-${status}`}>
-          {status === 'done'
-            ? 'done'
-            : status === 'failed'
-              ? 'error'
-              : status === 'cancelled'
-                ? 'cancelled'
-                : status === 'waiting'
-                  ? asking
-                    ? 'asks you'
-                    : 'needs approval'
-                  : 'running…'}
+          {status === 'waiting' ? (asking ? 'asks you' : 'needs approval') : STATUS_WORDS[status]}
         </span>
       </header>
       {tool.parent !== undefined && <p class="muted small">inside sub-agent call {tool.parent}</p>}

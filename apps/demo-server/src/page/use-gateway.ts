@@ -218,6 +218,14 @@ export function useGateway(): Gateway {
     return () => lifetime.abort();
   }, [client, refreshFiles, restore, startSession]);
 
+  /** Stops following the shown conversation's runs and clears it from the page. */
+  const forgetConversation = useCallback((): void => {
+    for (const controller of followers.current.values()) controller.abort();
+    lastSeq.current.clear();
+    dispatch({ type: 'reset' });
+    setDeciding(new Set());
+  }, []);
+
   const send = useCallback(
     async (text: string): Promise<boolean> => {
       const message = text.trim();
@@ -238,11 +246,8 @@ export function useGateway(): Gateway {
           // The server no longer knows this conversation (it restarted with a
           // new token secret, or another tab closed it): start a new one with
           // this message, and say so, rather than failing every send.
-          for (const controller of followers.current.values()) controller.abort();
-          lastSeq.current.clear();
           saveSession(undefined);
-          dispatch({ type: 'reset' });
-          setDeciding(new Set());
+          forgetConversation();
           await start(await startSession());
           setError(
             'The server no longer had the previous conversation (it restarted, or the conversation was closed in another tab), so this message started a new one.',
@@ -260,7 +265,7 @@ export function useGateway(): Gateway {
         setSending(false);
       }
     },
-    [follow, startSession],
+    [follow, forgetConversation, startSession],
   );
 
   const decide = useCallback(
@@ -320,19 +325,16 @@ export function useGateway(): Gateway {
   const newConversation = useCallback(async () => {
     const previous = session.current;
     session.current = undefined;
-    for (const controller of followers.current.values()) controller.abort();
+    forgetConversation();
     // The old session's run (if any) is cancelled and its memory freed on the server.
     previous?.delete().catch(() => undefined);
-    lastSeq.current.clear();
-    dispatch({ type: 'reset' });
-    setDeciding(new Set());
     setError(undefined);
     try {
       await startSession();
     } catch (cause) {
       setError(`Could not start a session: ${describe(cause)}`);
     }
-  }, [startSession]);
+  }, [forgetConversation, startSession]);
 
   const dismissError = useCallback(() => setError(undefined), []);
 
